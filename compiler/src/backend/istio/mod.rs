@@ -1,0 +1,69 @@
+//! Istio target: networking.istio.io/v1 objects from the IR.
+
+mod destination_rule;
+mod service_entry;
+mod sidecar;
+mod virtual_service;
+
+use super::yaml::Yaml;
+use super::Object;
+use crate::ir::Mesh;
+use crate::span::{line_col, SourceFile, Span};
+
+/// Where each object came from, for the `meshc.dev/source` annotation.
+pub struct Sources<'a> {
+    pub files: &'a [SourceFile],
+}
+
+impl Sources<'_> {
+    pub fn location(&self, span: Span) -> String {
+        match self.files.get(span.file as usize) {
+            Some(f) => format!("{}:{}", f.path, line_col(&f.text, span.start as usize).0),
+            None => "<unknown>".into(),
+        }
+    }
+}
+
+/// Kinds in output order within a namespace.
+const KIND_ORDER: [&str; 4] = ["ServiceEntry", "DestinationRule", "VirtualService", "Sidecar"];
+
+/// Every Istio object of the program, sorted by namespace, kind and name.
+pub fn lower(mesh: &Mesh, sources: &Sources) -> Vec<Object> {
+    let mut objects = Vec::new();
+    sidecar::mesh_default(mesh, sources, &mut objects);
+    for ns in &mesh.namespaces {
+        for svc in &ns.services {
+            service_entry::lower(mesh, svc, sources, &mut objects);
+            destination_rule::lower(mesh, svc, sources, &mut objects);
+            virtual_service::lower(mesh, svc, sources, &mut objects);
+        }
+        sidecar::lower(mesh, ns, sources, &mut objects);
+    }
+    objects.sort_by(|a, b| {
+        let rank = |k: &str| KIND_ORDER.iter().position(|x| *x == k).unwrap_or(KIND_ORDER.len());
+        (&a.namespace, rank(a.kind), &a.name).cmp(&(&b.namespace, rank(b.kind), &b.name))
+    });
+    objects
+}
+
+/// Writes `apiVersion`, `kind` and `metadata`, leaving the writer at top level.
+fn header(y: &mut Yaml, kind: &str, name: &str, namespace: &str, source: &str) {
+    y.str("apiVersion", "networking.istio.io/v1");
+    y.str("kind", kind);
+    y.open("metadata");
+    y.str("name", name);
+    y.str("namespace", namespace);
+    y.open("annotations");
+    y.str("meshc.dev/source", source);
+    y.close();
+    y.close();
+}
+
+fn object(kind: &'static str, name: &str, namespace: &str, yaml: Yaml) -> Object {
+    Object {
+        kind,
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        yaml: yaml.out,
+    }
+}

@@ -1,0 +1,42 @@
+//! E0204: durations below 1ms or finer than 1ms; W0204: `per_try` longer than `timeout`.
+
+use crate::diag::Diagnostic;
+use crate::ir::{Mesh, Retry};
+
+const MS: u64 = 1_000_000;
+
+pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
+    for d in &mesh.values.durations {
+        if d.node < MS {
+            out.push(
+                Diagnostic::error("E0204", d.span, "duration is shorter than 1ms")
+                    .with_label("too short")
+                    .with_help("Istio rejects durations under 1ms; write at least `1ms`"),
+            );
+        } else if d.node % MS != 0 {
+            out.push(
+                Diagnostic::error("E0204", d.span, "duration is finer than a millisecond")
+                    .with_label("sub-millisecond part")
+                    .with_help("Istio keeps durations to the millisecond; round it"),
+            );
+        }
+    }
+    for svc in super::services(mesh) {
+        for r in &svc.routes {
+            let timeout = r.options.timeout.as_ref().or(svc.defaults.timeout.as_ref());
+            let retries = r.options.retries.as_ref().or(svc.defaults.retries.as_ref());
+            if let (Some(t), Some(rt)) = (timeout, retries) {
+                if let Retry::On { per_try: Some(p), .. } = &rt.node {
+                    if p.node > t.node {
+                        out.push(
+                            Diagnostic::warning("W0204", p.span, "`per_try` is longer than the route `timeout`")
+                                .with_label("per-try timeout")
+                                .with_secondary(t.span, "the whole request times out first")
+                                .with_help("the route timeout covers all tries, so no retry can happen; shorten `per_try` or lengthen `timeout`"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

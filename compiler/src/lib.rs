@@ -1,0 +1,68 @@
+//! meshc: the mesh policy language compiler. Pure: no I/O, no global state.
+//!
+//! Pipeline: [`syntax`] (parse) -> [`names`] (resolve, expand profiles, build
+//! the [`ir`]) -> [`check`] (diagnostics over the IR) -> [`backend`] (lower and emit).
+
+pub mod backend;
+pub mod diag;
+pub mod span;
+pub mod ir;
+pub mod names;
+pub mod report;
+pub mod syntax;
+pub mod check;
+pub mod stdlib;
+
+use backend::Object;
+use diag::Diagnostic;
+pub use span::SourceFile;
+
+/// A checked program: its files (user files, then the stdlib), the mesh
+/// model and every diagnostic, sorted.
+pub struct Compilation {
+    pub files: Vec<SourceFile>,
+    pub mesh: ir::Mesh,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses, resolves and checks a program. Never panics, whatever the input.
+/// Files are taken in path order, so the caller's order does not matter.
+pub fn check(mut files: Vec<SourceFile>) -> Compilation {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let user = files.len();
+    for (name, text) in stdlib::FILES {
+        files.push(SourceFile {
+            path: format!("<std>/{name}"),
+            text: text.to_string(),
+        });
+    }
+    let mut diagnostics = Vec::new();
+    let mut modules = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        let (m, d) = syntax::parse_file(i as span::FileId, &f.text);
+        modules.push(m);
+        diagnostics.extend(d);
+    }
+    let (mesh, d) = names::elaborate(&names::Input {
+        modules: &modules[..user],
+        stdlib: &modules[user..],
+    });
+    diagnostics.extend(d);
+    check::run(&mesh, &mut diagnostics);
+    diag::sort(&mut diagnostics);
+    Compilation { files, mesh, diagnostics }
+}
+
+/// Istio objects of a program without errors; `None` if it has any.
+pub fn lower_istio(c: &Compilation) -> Option<Vec<Object>> {
+    if c.has_errors() {
+        return None;
+    }
+    Some(backend::istio::lower(&c.mesh, &backend::istio::Sources { files: &c.files }))
+}

@@ -1,0 +1,478 @@
+//! Second pass: `route` blocks and `egress` scopes, which name other services.
+
+use std::collections::BTreeMap;
+
+use super::env::FrameRef;
+use super::service::Stmts;
+use super::{Ctx, Elab};
+use crate::diag::Diagnostic;
+use crate::ir::{self, Condition, RouteKind, StringMatch};
+use crate::span::{Sp, Span};
+use crate::syntax::ast::{self, StmtKind};
+
+pub struct Pending<'a> {
+    pub ns: usize,
+    /// `None`: the namespace's own scope.
+    pub svc: Option<usize>,
+    pub routes: Stmts<'a>,
+    pub egress: Stmts<'a>,
+}
+
+/// (namespace, name) -> (namespace index, service index).
+pub(super) type Table = BTreeMap<(String, String), (usize, usize)>;
+
+const METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+
+pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pending<'a>>) {
+    let mut table = Table::new();
+    for (ni, ns) in mesh.namespaces.iter().enumerate() {
+        for (si, s) in ns.services.iter().enumerate() {
+            table.insert((ns.name.node.clone(), s.name.node.clone()), (ni, si));
+        }
+    }
+    let mut egress_jobs = Vec::new();
+    for p in pending {
+        if let Some(si) = p.svc {
+            for (s, f) in &p.routes {
+                if let StmtKind::Route(body) = &s.kind {
+                    let routes = {
+                        let cx = RouteCx { mesh, table: &table, ns: p.ns, svc: si };
+                        let mut out = Vec::new();
+                        for (rs, rf) in el.flatten(body, f, Ctx::Route) {
+                            if let StmtKind::Rule(rule) = &rs.kind {
+                                if let Some(r) = el.rule(&cx, rule, rs.span, &rf) {
+                                    out.push(r);
+                                }
+                            }
+                        }
+                        out
+                    };
+                    mesh.namespaces[p.ns].services[si].routes = routes;
+                }
+            }
+        }
+        if !p.egress.is_empty() {
+            egress_jobs.push(p);
+        }
+    }
+    // Scopes last: `egress auto` reads the routes resolved above.
+    for p in egress_jobs {
+        let scope = el.scope(mesh, &table, p.ns, p.svc, &p.egress);
+        match p.svc {
+            Some(si) => mesh.namespaces[p.ns].services[si].egress = Some(scope),
+            None => {
+                let outbound = mesh.namespaces[p.ns].egress.as_ref().and_then(|s| s.outbound);
+                mesh.namespaces[p.ns].egress = Some(ir::Scope { outbound, ..scope });
+            }
+        }
+    }
+    for ns in &mut mesh.namespaces {
+        if ns.egress.as_ref().is_some_and(|s| s.hosts.is_empty() && !s.auto && s.outbound.is_none()) {
+            ns.egress = None;
+        }
+    }
+}
+
+struct RouteCx<'m> {
+    mesh: &'m ir::Mesh,
+    table: &'m Table,
+    ns: usize,
+    svc: usize,
+}
+
+impl RouteCx<'_> {
+    fn service(&self) -> &ir::Service {
+        &self.mesh.namespaces[self.ns].services[self.svc]
+    }
+
+    fn ns_name(&self) -> &str {
+        &self.mesh.namespaces[self.ns].name.node
+    }
+}
+
+impl<'a> Elab<'a> {
+    /// Finds `name` or `name.ns` among the program's services.
+    pub(super) fn lookup<'m>(&mut self, mesh: &'m ir::Mesh, table: &Table, here: &str, name: &Sp<String>) -> Option<&'m ir::Service> {
+        let (svc, ns) = match name.node.split_once('.') {
+            Some((s, n)) => (s, n),
+            None => (name.node.as_str(), here),
+        };
+        match table.get(&(ns.to_string(), svc.to_string())) {
+            Some((ni, si)) => Some(&mesh.namespaces[*ni].services[*si]),
+            None => {
+                let candidates: Vec<&str> = table
+                    .keys()
+                    .filter(|(n, _)| n == ns)
+                    .map(|(_, s)| s.as_str())
+                    .collect();
+                let what = if table.keys().any(|(n, _)| n == ns) {
+                    "service"
+                } else {
+                    "service (no namespace of that name either)"
+                };
+                self.unknown(what, name, candidates);
+                None
+            }
+        }
+    }
+
+    fn rule(&mut self, cx: &RouteCx, rule: &'a ast::RouteRule, span: Span, frame: &FrameRef) -> Option<ir::Route> {
+        let mut matches = Vec::new();
+        for alt in &rule.matches {
+            let mut conditions = Vec::new();
+            for c in alt {
+                if let Some(cond) = self.condition(cx, &c.node, frame) {
+                    conditions.push(Sp::new(cond, c.span));
+                }
+            }
+            let mspan = alt.first().map_or(span, |f| f.span.to(alt.last().unwrap().span));
+            matches.push(ir::Match { span: mspan, conditions });
+        }
+        let action = match &rule.action.kind {
+            ast::ActionKind::Redirect { url, code } => ir::Action::Redirect(self.redirect(url, code.as_ref(), frame)?),
+            ast::ActionKind::Route(dests) => {
+                let mut out = Vec::new();
+                for d in dests {
+                    out.push(self.destination(cx, d, frame)?);
+                }
+                ir::Action::Forward(out)
+            }
+        };
+        let mut options = ir::RouteOptions::default();
+        for (s, f) in self.flatten(&rule.action.options, frame, Ctx::Rule) {
+            self.rule_option(cx, &mut options, s, &f);
+        }
+        let kind = route_kind(cx.service(), &matches);
+        Some(ir::Route { kind, matches, action, options, span })
+    }
+
+    fn destination(&mut self, cx: &RouteCx, d: &ast::Dest, frame: &FrameRef) -> Option<ir::Destination> {
+        let (target, subset) = self.target(cx, &d.target)?;
+        let port = match &d.port {
+            Some(p) => {
+                let p = self.eval().small(p, frame, 65535, "port")?;
+                self.check_port(target, &p);
+                Some(p)
+            }
+            None => None,
+        };
+        let weight = match &d.weight {
+            Some(ast::Weight::Percent(e)) => Some(ir::Weight::Percent(self.eval().percent(e, frame)?.node)),
+            Some(ast::Weight::Rest(_)) => Some(ir::Weight::Rest),
+            None => None,
+        };
+        Some(ir::Destination {
+            host: target.host(&self.domain),
+            subset,
+            port,
+            weight,
+            span: d.span,
+        })
+    }
+
+    /// The service a destination or mirror names, and its subset.
+    fn target<'m>(&mut self, cx: &RouteCx<'m>, t: &ast::DestTarget) -> Option<(&'m ir::Service, Option<String>)> {
+        match t {
+            ast::DestTarget::Subset(name) => {
+                let svc = &cx.mesh.namespaces[cx.ns].services[cx.svc];
+                self.subset_of(svc, name)?;
+                Some((svc, Some(name.node.clone())))
+            }
+            ast::DestTarget::Service { name, subset } => {
+                let svc = self.lookup(cx.mesh, cx.table, cx.ns_name(), name)?;
+                if let Some(s) = subset {
+                    self.subset_of(svc, s)?;
+                }
+                Some((svc, subset.as_ref().map(|s| s.node.clone())))
+            }
+            ast::DestTarget::External(name) => {
+                let svc = self.lookup(cx.mesh, cx.table, cx.ns_name(), name)?;
+                if !svc.is_external() {
+                    self.diags.push(
+                        Diagnostic::error("E0101", name.span, format!("`{}` is a service, not an external", name.node))
+                            .with_label("not an external")
+                            .with_help(format!("write `service {}`", name.node)),
+                    );
+                    return None;
+                }
+                Some((svc, None))
+            }
+        }
+    }
+
+    fn subset_of(&mut self, svc: &ir::Service, name: &Sp<String>) -> Option<()> {
+        if svc.subset(&name.node).is_some() {
+            return Some(());
+        }
+        let candidates: Vec<&str> = svc.subsets.iter().map(|s| s.name.node.as_str()).collect();
+        let what = format!("subset of `{}`", svc.name.node);
+        self.unknown(&what, name, candidates);
+        if let Some(d) = self.diags.last_mut() {
+            d.labels.push(crate::diag::Label {
+                span: svc.name.span,
+                message: "service declared here".into(),
+            });
+        }
+        None
+    }
+
+    fn check_port(&mut self, svc: &ir::Service, p: &Sp<u32>) {
+        if svc.ports.is_empty() || svc.port(p.node).is_some() {
+            return;
+        }
+        let ports: Vec<String> = svc.ports.iter().map(|p| format!("`{}`", p.number.node)).collect();
+        self.diags.push(
+            Diagnostic::error("E0203", p.span, format!("service `{}` has no port {}", svc.name.node, p.node))
+                .with_label("no such port")
+                .with_secondary(svc.name.span, format!("declares {}", ports.join(", ")))
+                .with_help(format!("use one of the declared ports, or add `port {} PROTOCOL` to `{}`", p.node, svc.name.node)),
+        );
+    }
+
+    fn string_match(&mut self, m: &ast::StrMatch, frame: &FrameRef) -> Option<StringMatch> {
+        Some(match m {
+            ast::StrMatch::Exact(e) => StringMatch::Exact(self.eval().string(e, frame)?.node),
+            ast::StrMatch::Prefix(e) => StringMatch::Prefix(self.eval().string(e, frame)?.node),
+            ast::StrMatch::Regex(e) => StringMatch::Regex(self.eval().regex(e, frame)?.node),
+        })
+    }
+
+    fn value_match(&mut self, m: &ast::ValueMatch, frame: &FrameRef) -> Option<Option<StringMatch>> {
+        match m {
+            ast::ValueMatch::Present => Some(None),
+            ast::ValueMatch::Str(s) => self.string_match(s, frame).map(Some),
+        }
+    }
+
+    fn methods(&mut self, methods: &[Sp<String>]) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for m in methods {
+            if !METHODS.contains(&m.node.as_str()) {
+                self.unknown_value("HTTP method", m, &METHODS);
+                return None;
+            }
+            out.push(m.node.clone());
+        }
+        Some(out)
+    }
+
+    fn condition(&mut self, cx: &RouteCx, c: &ast::Cond, frame: &FrameRef) -> Option<Condition> {
+        Some(match c {
+            ast::Cond::Path { m, ignore_case } => Condition::Path {
+                m: self.string_match(m, frame)?,
+                ignore_case: *ignore_case,
+            },
+            ast::Cond::Header { name, m } => Condition::Header {
+                name: self.eval().string(name, frame)?.node.to_ascii_lowercase(),
+                m: self.value_match(m, frame)?,
+            },
+            ast::Cond::NotHeader { name, m } => Condition::WithoutHeader {
+                name: self.eval().string(name, frame)?.node.to_ascii_lowercase(),
+                m: match m {
+                    Some(m) => self.value_match(m, frame)?,
+                    None => None,
+                },
+            },
+            ast::Cond::Query { name, m } => Condition::Query {
+                name: self.eval().string(name, frame)?.node,
+                m: self.value_match(m, frame)?,
+            },
+            ast::Cond::Method(ms) => Condition::Method(self.methods(ms)?),
+            ast::Cond::Host(h) => Condition::Authority(self.eval().string(h, frame)?.node),
+            ast::Cond::Port(p) => {
+                let p = self.eval().small(p, frame, 65535, "port")?;
+                self.check_port(cx.service(), &p);
+                Condition::Port(p.node)
+            }
+            ast::Cond::Sni(s) => Condition::Sni(self.eval().string(s, frame)?.node),
+            ast::Cond::FromService(name) => {
+                let svc = self.lookup(cx.mesh, cx.table, cx.ns_name(), name)?;
+                Condition::SourceLabels(
+                    svc.selector
+                        .iter()
+                        .map(|l| (l.key.node.clone(), l.value.node.clone()))
+                        .collect(),
+                )
+            }
+            ast::Cond::FromNamespace(n) => Condition::SourceNamespace(n.node.clone()),
+        })
+    }
+
+    fn redirect(&mut self, url: &ast::Expr, code: Option<&ast::Expr>, frame: &FrameRef) -> Option<ir::Redirect> {
+        let u = self.eval().string(url, frame)?;
+        let code = match code {
+            Some(c) => Some(self.eval().small(c, frame, 999, "status code")?),
+            None => None,
+        };
+        let mut r = ir::Redirect { code, span: u.span, ..Default::default() };
+        let rest = if let Some((scheme, rest)) = u.node.split_once("://") {
+            if scheme != "http" && scheme != "https" {
+                self.diags.push(
+                    Diagnostic::error("E0121", u.span, format!("redirect scheme `{scheme}` is not supported"))
+                        .with_label("not `http` or `https`")
+                        .with_help("redirects go to `http://...`, `https://...` or a path such as `/new`"),
+                );
+                return None;
+            }
+            r.scheme = Some(scheme.to_string());
+            let (auth, path) = match rest.find('/') {
+                Some(i) => (&rest[..i], &rest[i..]),
+                None => (rest, ""),
+            };
+            let host = match auth.rsplit_once(':') {
+                Some((h, p)) if p.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p)) => {
+                    r.port = p.parse().ok();
+                    h
+                }
+                _ => auth,
+            };
+            if host.is_empty() {
+                self.diags.push(
+                    Diagnostic::error("E0121", u.span, "redirect URL has no host")
+                        .with_label("expected `scheme://host[/path]`")
+                        .with_help("write a full URL such as `https://example.com/new` or a path such as `/new`"),
+                );
+                return None;
+            }
+            self.values.hosts.push(Sp::new(host.to_string(), u.span));
+            r.authority = Some(host.to_string());
+            path
+        } else if u.node.starts_with('/') {
+            u.node.as_str()
+        } else {
+            self.diags.push(
+                Diagnostic::error("E0121", u.span, format!("`{}` is not a redirect target", u.node))
+                    .with_label("expected a URL or a path")
+                    .with_help("write a full URL such as `https://example.com/new` or a path such as `/new`"),
+            );
+            return None;
+        };
+        if !rest.is_empty() {
+            r.uri = Some(rest.to_string());
+        }
+        Some(r)
+    }
+
+    fn rule_option(&mut self, cx: &RouteCx, o: &mut ir::RouteOptions, s: &ast::Stmt, f: &FrameRef) {
+        let kw = s.kind.keyword();
+        match &s.kind {
+            StmtKind::Timeout(e) => o.timeout = self.eval().duration(e, f),
+            StmtKind::Retries(r) => o.retries = self.retries(r.as_ref(), f).map(|r| Sp::new(r, s.span)),
+            StmtKind::Rewrite(r) => {
+                let rw = o.rewrite.get_or_insert_with(Default::default);
+                match r {
+                    ast::Rewrite::Path(p) => rw.uri = self.eval().string(p, f).map(|v| v.node),
+                    ast::Rewrite::PathRegex(re, sub) => {
+                        let re = self.eval().regex(re, f);
+                        let sub = self.eval().string(sub, f);
+                        if let (Some(re), Some(sub)) = (re, sub) {
+                            rw.uri_regex = Some((re.node, sub.node));
+                        }
+                    }
+                    ast::Rewrite::Host(h) => {
+                        let h = self.eval().string(h, f);
+                        if let Some(h) = &h {
+                            self.values.hosts.push(h.clone());
+                        }
+                        rw.authority = h.map(|v| v.node);
+                    }
+                }
+            }
+            StmtKind::Fault { kind, percent } => {
+                let pct = match percent {
+                    Some(p) => match self.eval().percent(p, f) {
+                        Some(p) => Some(p.node),
+                        None => return,
+                    },
+                    None => None,
+                };
+                match kind {
+                    ast::FaultKind::Delay(d) => o.delay = self.eval().duration(d, f).map(|d| (d, pct)),
+                    ast::FaultKind::Abort(c) => o.abort = self.eval().small(c, f, 999, "status code").map(|c| (c, pct)),
+                }
+            }
+            StmtKind::Mirror { target, port, percent } => {
+                let Some((svc, subset)) = self.target(cx, target) else { return };
+                let port = port.as_ref().and_then(|p| self.eval().small(p, f, 65535, "port"));
+                if let Some(p) = &port {
+                    self.check_port(svc, p);
+                }
+                let percent = percent.as_ref().and_then(|p| self.eval().percent(p, f)).map(|p| p.node);
+                o.mirror = Some(ir::Mirror {
+                    host: svc.host(&self.domain),
+                    subset,
+                    port: port.map(|p| p.node),
+                    percent,
+                });
+            }
+            StmtKind::Header { response, op, name, value } => {
+                let Some(name) = self.eval().string(name, f) else { return };
+                let value = match (op, value) {
+                    (ast::HeaderOp::Remove, _) => None,
+                    (_, Some(v)) => match self.eval().string(v, f) {
+                        Some(v) => Some(v.node),
+                        None => return,
+                    },
+                    (_, None) => {
+                        self.diags.push(
+                            Diagnostic::error("E0104", s.span, format!("header `{}` needs a value", name.node))
+                                .with_label("value missing")
+                                .with_help(format!("write `{kw} set header \"{}\" \"VALUE\"`", name.node)),
+                        );
+                        return;
+                    }
+                };
+                let ops = if *response { &mut o.response_headers } else { &mut o.request_headers };
+                match value {
+                    Some(v) if *op == ast::HeaderOp::Set => ops.set.push((name.node, v)),
+                    Some(v) => ops.add.push((name.node, v)),
+                    None => ops.remove.push(name.node),
+                }
+            }
+            StmtKind::Cors(items) => {
+                let mut c = ir::Cors::default();
+                for it in items {
+                    match it {
+                        ast::CorsItem::Origins(os) => {
+                            for m in os {
+                                if let Some(m) = self.string_match(m, f) {
+                                    c.origins.push(m);
+                                }
+                            }
+                        }
+                        ast::CorsItem::Methods(ms) => c.methods = self.methods(ms).unwrap_or_default(),
+                        ast::CorsItem::Headers(hs) => {
+                            c.headers = hs.iter().filter_map(|h| self.eval().string(h, f)).map(|h| h.node).collect()
+                        }
+                        ast::CorsItem::Expose(hs) => {
+                            c.expose = hs.iter().filter_map(|h| self.eval().string(h, f)).map(|h| h.node).collect()
+                        }
+                        ast::CorsItem::MaxAge(d) => c.max_age = self.eval().duration(d, f).map(|d| d.node),
+                        ast::CorsItem::Credentials(_) => c.credentials = true,
+                    }
+                }
+                o.cors = Some(c);
+            }
+            _ => return,
+        }
+        o.http_only.push(Sp::new(kw, s.head));
+    }
+}
+
+/// HTTP unless the rule selects SNI (TLS) or a non-HTTP port, or the service has no HTTP port.
+fn route_kind(svc: &ir::Service, matches: &[ir::Match]) -> RouteKind {
+    let conds = || matches.iter().flat_map(|m| &m.conditions);
+    if conds().any(|c| matches!(c.node, Condition::Sni(_))) {
+        return RouteKind::Tls;
+    }
+    let port_proto = conds().find_map(|c| match c.node {
+        Condition::Port(p) => svc.port(p).map(|p| p.protocol.node),
+        _ => None,
+    });
+    match port_proto {
+        Some(p) if p.is_http() => RouteKind::Http,
+        Some(_) => RouteKind::Tcp,
+        None if svc.ports.is_empty() || svc.ports.iter().any(|p| p.protocol.node.is_http()) => RouteKind::Http,
+        None => RouteKind::Tcp,
+    }
+}

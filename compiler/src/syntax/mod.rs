@@ -1,0 +1,9 @@
+//! Stage 1: source text -> spanned AST, with recovery per declaration.
+
+pub mod ast;
+mod errors;
+pub mod parser;
+pub mod prescan;
+
+pub use errors::KEYWORDS;
+pub use parser::parse_file;

@@ -1,0 +1,719 @@
+//! pest pairs -> spanned AST. One declaration at a time (see `prescan`).
+
+use pest::iterators::Pair;
+use pest::Parser;
+
+use super::ast::*;
+use super::errors::syntax_error;
+use super::prescan;
+use crate::diag::Diagnostic;
+use crate::span::{FileId, Sp, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../../grammar/mesh.pest"]
+pub struct MeshParser;
+
+/// Parses one file. Never fails: broken declarations become diagnostics and
+/// are left out of the module; the rest is kept.
+pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    let mut module = Module {
+        items: Vec::new(),
+        comments: prescan::comments(text)
+            .into_iter()
+            .map(|r| Span::new(file, r.start, r.end))
+            .collect(),
+    };
+    let mut diags = Vec::new();
+    let cx = Cx { file, text };
+    for chunk in prescan::split(text, 0..text.len(), true) {
+        let doc = prescan::doc_above(text, chunk.start);
+        if let Some(item) = cx.namespace(chunk.clone(), &mut diags) {
+            module.items.push(Item { doc, ..item });
+            continue;
+        }
+        match MeshParser::parse(Rule::top_item, &text[chunk.clone()]) {
+            Ok(mut pairs) => {
+                let top = pairs.next().and_then(|p| p.into_inner().next());
+                if let Some(p) = top {
+                    let span = cx.span(&p, chunk.start);
+                    let kind = cx.item(p, chunk.start);
+                    module.items.push(Item { kind, span, doc });
+                }
+            }
+            Err(e) => diags.push(syntax_error(file, text, chunk.start, &e)),
+        }
+    }
+    (module, diags)
+}
+
+struct Cx<'a> {
+    file: FileId,
+    text: &'a str,
+}
+
+impl Cx<'_> {
+    fn span(&self, p: &Pair<Rule>, base: usize) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, base + s.start(), base + s.end())
+    }
+
+    fn ident(&self, p: Pair<Rule>, base: usize) -> Ident {
+        Sp::new(p.as_str().to_string(), self.span(&p, base))
+    }
+
+    /// A namespace is parsed member by member so each member recovers alone.
+    fn namespace(&self, chunk: std::ops::Range<usize>, diags: &mut Vec<Diagnostic>) -> Option<Item> {
+        let src = &self.text[chunk.clone()];
+        if !src.starts_with("namespace") || !src.ends_with('}') {
+            return None;
+        }
+        let head = MeshParser::parse(Rule::namespace_head, src).ok()?.next()?;
+        let head_end = chunk.start + head.as_span().end();
+        let name = head.into_inner().find(|p| p.as_rule() == Rule::ident)?;
+        let name = self.ident(name, chunk.start);
+        let mut members = Vec::new();
+        for m in prescan::split(self.text, head_end..chunk.end - 1, false) {
+            let doc = prescan::doc_above(self.text, m.start);
+            match MeshParser::parse(Rule::member_item, &self.text[m.clone()]) {
+                Ok(mut pairs) => {
+                    if let Some(p) = pairs.next().and_then(|p| p.into_inner().next()) {
+                        let mut s = self.stmt(p, m.start);
+                        s.doc = doc;
+                        members.push(s);
+                    }
+                }
+                Err(e) => diags.push(syntax_error(self.file, self.text, m.start, &e)),
+            }
+        }
+        Some(Item {
+            kind: ItemKind::Namespace { name, members },
+            span: Span::new(self.file, chunk.start, chunk.end),
+            doc: None,
+        })
+    }
+
+    fn item(&self, p: Pair<Rule>, base: usize) -> ItemKind {
+        let rule = p.as_rule();
+        let mut it = p.into_inner();
+        match rule {
+            Rule::mesh_decl => {
+                it.next();
+                ItemKind::Mesh(self.block(it.next(), base))
+            }
+            Rule::namespace_decl => {
+                it.next();
+                let name = self.ident(it.next().unwrap(), base);
+                ItemKind::Namespace { name, members: self.block(it.next(), base) }
+            }
+            Rule::jwt_decl => {
+                it.next();
+                let name = self.ident(it.next().unwrap(), base);
+                ItemKind::Jwt { name, body: self.block(it.next(), base) }
+            }
+            Rule::use_import => {
+                it.next();
+                let path = it.next().unwrap();
+                let name = path.into_inner().find(|p| p.as_rule() == Rule::ident).unwrap();
+                ItemKind::Import(self.ident(name, base))
+            }
+            _ => {
+                it.next();
+                let name = self.ident(it.next().unwrap(), base);
+                let mut params = Vec::new();
+                let mut body = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::param => params.push(self.param(p, base)),
+                        _ => body = self.block(Some(p), base),
+                    }
+                }
+                ItemKind::Profile(Profile { name, params, body })
+            }
+        }
+    }
+
+    fn param(&self, p: Pair<Rule>, base: usize) -> Param {
+        let mut it = p.into_inner();
+        let name = self.ident(it.next().unwrap(), base);
+        let ty_pair = it.next().unwrap();
+        let ty = match ty_pair.as_str() {
+            "int" => ParamType::Int,
+            "duration" => ParamType::Duration,
+            "percent" => ParamType::Percent,
+            "string" => ParamType::String,
+            _ => ParamType::Name,
+        };
+        let ty = Sp::new(ty, self.span(&ty_pair, base));
+        let default = it.next().map(|l| self.expr(l, base));
+        Param { name, ty, default }
+    }
+
+    fn block(&self, p: Option<Pair<Rule>>, base: usize) -> Vec<Stmt> {
+        let Some(p) = p else { return Vec::new() };
+        p.into_inner()
+            .filter(|s| !matches!(s.as_rule(), Rule::lbrace | Rule::rbrace))
+            .map(|s| self.stmt(s, base))
+            .collect()
+    }
+
+    fn expr(&self, p: Pair<Rule>, base: usize) -> Expr {
+        let p = match p.as_rule() {
+            Rule::literal | Rule::dur_val | Rule::int_val | Rule::pct_val | Rule::str_val => {
+                p.into_inner().next().unwrap()
+            }
+            _ => p,
+        };
+        let span = self.span(&p, base);
+        let s = p.as_str();
+        let kind = match p.as_rule() {
+            Rule::int => ExprKind::Int(s.parse().unwrap_or(u64::MAX)),
+            Rule::duration => ExprKind::Duration(parse_duration(s)),
+            Rule::percent => ExprKind::Percent(s.trim_end_matches('%').parse().unwrap_or(f64::MAX)),
+            Rule::string => ExprKind::Str(unescape(&s[1..s.len() - 1])),
+            _ => ExprKind::Param(s.to_string()),
+        };
+        Expr { kind, span }
+    }
+
+    fn labels(&self, p: Pair<Rule>, base: usize) -> Vec<Label> {
+        p.into_inner()
+            .map(|l| {
+                let mut it = l.into_inner();
+                let key = self.label_part(it.next().unwrap(), base);
+                let value = self.label_part(it.next().unwrap(), base);
+                Label { key, value }
+            })
+            .collect()
+    }
+
+    fn label_part(&self, p: Pair<Rule>, base: usize) -> Sp<String> {
+        let span = self.span(&p, base);
+        let inner = p.into_inner().next();
+        let text = match inner {
+            Some(i) if i.as_rule() == Rule::string => {
+                let s = i.as_str();
+                unescape(&s[1..s.len() - 1])
+            }
+            Some(i) => i.as_str().to_string(),
+            None => String::new(),
+        };
+        Sp::new(text, span)
+    }
+
+    fn stmt(&self, p: Pair<Rule>, base: usize) -> Stmt {
+        let span = self.span(&p, base);
+        let rule = p.as_rule();
+        let mut it = p.into_inner().peekable();
+        let head = it.peek().map_or(span, |h| self.span(h, base));
+        let kind = match rule {
+            Rule::service_stmt | Rule::external_stmt => {
+                it.next();
+                let name = self.ident(it.next().unwrap(), base);
+                let body = self.block(it.next(), base);
+                if rule == Rule::service_stmt {
+                    StmtKind::Service { name, body }
+                } else {
+                    StmtKind::External { name, body }
+                }
+            }
+            Rule::port_stmt => {
+                it.next();
+                let number = self.expr(it.next().unwrap(), base);
+                let protocol = self.ident(it.next().unwrap(), base);
+                let mut target = None;
+                let mut body = None;
+                while let Some(p) = it.next() {
+                    match p.as_rule() {
+                        Rule::kw_target => target = it.next().map(|v| self.expr(v, base)),
+                        _ => body = Some(self.block(Some(p), base)),
+                    }
+                }
+                StmtKind::Port { number, protocol, target, body }
+            }
+            Rule::selector_stmt => {
+                it.next();
+                StmtKind::Selector(self.labels(it.next().unwrap(), base))
+            }
+            Rule::account_stmt => {
+                it.next();
+                StmtKind::Account(self.ident(it.next().unwrap(), base))
+            }
+            Rule::subsets_stmt => {
+                it.next();
+                let key = self.label_part(it.next().unwrap(), base);
+                let values = it.map(|v| self.ident(v, base)).collect();
+                StmtKind::Subsets { key, values }
+            }
+            Rule::subset_stmt => {
+                it.next();
+                let name = self.ident(it.next().unwrap(), base);
+                let labels = self.labels(it.next().unwrap(), base);
+                let body = it.next().map(|b| self.block(Some(b), base));
+                StmtKind::Subset { name, labels, body }
+            }
+            Rule::endpoint_stmt => {
+                it.next();
+                let address = self.expr(it.next().unwrap(), base);
+                let (mut port, mut labels, mut weight) = (None, Vec::new(), None);
+                for opt in it {
+                    let mut o = opt.into_inner();
+                    let k = o.next().unwrap();
+                    let v = o.next().unwrap();
+                    match k.as_rule() {
+                        Rule::kw_port => port = Some(self.expr(v, base)),
+                        Rule::kw_labels => labels = self.labels(v, base),
+                        _ => weight = Some(self.expr(v, base)),
+                    }
+                }
+                StmtKind::Endpoint { address, port, labels, weight }
+            }
+            Rule::host_stmt | Rule::address_stmt => {
+                it.next();
+                let values = it.map(|v| self.expr(v, base)).collect();
+                if rule == Rule::host_stmt {
+                    StmtKind::Host(values)
+                } else {
+                    StmtKind::Address(values)
+                }
+            }
+            Rule::resolution_stmt => {
+                it.next();
+                StmtKind::Resolution(self.ident(it.next().unwrap(), base))
+            }
+            Rule::internal_stmt => StmtKind::Internal,
+            Rule::balance_stmt => {
+                it.next();
+                StmtKind::Balance(self.ident(it.next().unwrap(), base))
+            }
+            Rule::sticky_stmt => {
+                it.next();
+                let key = self.hash_key(it.next().unwrap(), base);
+                let (mut ring, mut maglev) = (None, None);
+                for opt in it {
+                    let mut o = opt.into_inner();
+                    let k = o.next().unwrap();
+                    let v = Some(self.expr(o.next().unwrap(), base));
+                    if k.as_rule() == Rule::kw_ring {
+                        ring = v;
+                    } else {
+                        maglev = v;
+                    }
+                }
+                StmtKind::Sticky { key, ring, maglev }
+            }
+            Rule::limits_stmt | Rule::eject_stmt => {
+                it.next();
+                let body = self.block(it.next(), base);
+                if rule == Rule::limits_stmt {
+                    StmtKind::Limits(body)
+                } else {
+                    StmtKind::Eject(body)
+                }
+            }
+            Rule::setting_stmt => {
+                let key = self.ident(it.next().unwrap(), base);
+                let value = self.expr(it.next().unwrap(), base);
+                StmtKind::Setting { key, value }
+            }
+            Rule::tls_stmt => {
+                it.next();
+                let mode = self.ident(it.next().unwrap(), base);
+                let options = it
+                    .map(|o| {
+                        let mut o = o.into_inner();
+                        let k = self.ident(o.next().unwrap(), base);
+                        (k, self.expr(o.next().unwrap(), base))
+                    })
+                    .collect();
+                StmtKind::Tls { mode, options }
+            }
+            Rule::timeout_stmt => {
+                it.next();
+                StmtKind::Timeout(self.expr(it.next().unwrap(), base))
+            }
+            Rule::retries_stmt => {
+                it.next();
+                self.retries(it.collect(), base)
+            }
+            Rule::route_stmt => {
+                it.next();
+                StmtKind::Route(self.block(it.next(), base))
+            }
+            Rule::rule_stmt | Rule::default_stmt => {
+                it.next();
+                let mut matches = Vec::new();
+                let mut action = None;
+                for p in it {
+                    match p.as_rule() {
+                        Rule::match_alt => matches.push(
+                            p.into_inner()
+                                .filter(|c| c.as_rule() == Rule::condition)
+                                .map(|c| self.condition(c, base))
+                                .collect(),
+                        ),
+                        Rule::action => action = Some(self.action(p, base)),
+                        _ => {}
+                    }
+                }
+                StmtKind::Rule(RouteRule { matches, action: action.unwrap() })
+            }
+            Rule::rewrite_stmt => {
+                it.next();
+                let parts: Vec<_> = it.collect();
+                let vals: Vec<_> = parts
+                    .iter()
+                    .filter(|p| p.as_rule() == Rule::str_val)
+                    .map(|p| self.expr(p.clone(), base))
+                    .collect();
+                let mut vals = vals.into_iter();
+                StmtKind::Rewrite(match (parts[0].as_rule(), parts.len()) {
+                    (Rule::kw_host, _) => Rewrite::Host(vals.next().unwrap()),
+                    (_, 4) => Rewrite::PathRegex(vals.next().unwrap(), vals.next().unwrap()),
+                    _ => Rewrite::Path(vals.next().unwrap()),
+                })
+            }
+            Rule::fault_stmt => {
+                it.next();
+                let k = it.next().unwrap();
+                let v = self.expr(it.next().unwrap(), base);
+                let kind = if k.as_rule() == Rule::kw_delay {
+                    FaultKind::Delay(v)
+                } else {
+                    FaultKind::Abort(v)
+                };
+                StmtKind::Fault { kind, percent: it.next().map(|p| self.expr(p, base)) }
+            }
+            Rule::mirror_stmt => {
+                it.next();
+                let target = self.dest_target(it.next().unwrap(), base);
+                let (mut port, mut percent) = (None, None);
+                while let Some(p) = it.next() {
+                    match p.as_rule() {
+                        Rule::kw_port => port = it.next().map(|v| self.expr(v, base)),
+                        _ => percent = Some(self.expr(p, base)),
+                    }
+                }
+                StmtKind::Mirror { target, port, percent }
+            }
+            Rule::header_stmt => {
+                let response = it.next().unwrap().as_str() == "response";
+                let op = match it.next().unwrap().as_str() {
+                    "set" => HeaderOp::Set,
+                    "add" => HeaderOp::Add,
+                    _ => HeaderOp::Remove,
+                };
+                it.next();
+                let name = self.expr(it.next().unwrap(), base);
+                let value = it.next().map(|v| self.expr(v, base));
+                StmtKind::Header { response, op, name, value }
+            }
+            Rule::cors_stmt => {
+                it.next();
+                let block = it.next().unwrap();
+                StmtKind::Cors(
+                    block
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::cors_item)
+                        .map(|p| self.cors_item(p, base))
+                        .collect(),
+                )
+            }
+            Rule::egress_stmt => {
+                it.next();
+                let first = it.next().unwrap();
+                StmtKind::Egress(if first.as_rule() == Rule::kw_auto {
+                    Egress::Auto
+                } else {
+                    let kind = first.as_str();
+                    let items = it.map(|p| self.ident(p, base)).collect();
+                    match kind {
+                        "namespace" => Egress::Namespaces(items),
+                        "service" => Egress::Services(items),
+                        _ => Egress::Externals(items),
+                    }
+                })
+            }
+            Rule::outbound_stmt | Rule::mtls_stmt => {
+                it.next();
+                let v = self.ident(it.next().unwrap(), base);
+                if rule == Rule::outbound_stmt {
+                    StmtKind::Outbound(v)
+                } else {
+                    StmtKind::Mtls(v)
+                }
+            }
+            Rule::domain_stmt | Rule::root_ns_stmt => {
+                it.next();
+                let v = self.expr(it.next().unwrap(), base);
+                if rule == Rule::domain_stmt {
+                    StmtKind::Domain(v)
+                } else {
+                    StmtKind::RootNamespace(v)
+                }
+            }
+            Rule::use_stmt => {
+                it.next();
+                let path = it.next().unwrap();
+                let std = path.as_str().starts_with("std.");
+                let name = path.into_inner().find(|p| p.as_rule() == Rule::ident).unwrap();
+                let name = self.ident(name, base);
+                let args = it
+                    .filter(|p| p.as_rule() == Rule::arg)
+                    .map(|a| {
+                        let mut parts: Vec<_> = a.into_inner().collect();
+                        let value = self.expr(parts.pop().unwrap(), base);
+                        let name = parts.pop().map(|n| self.ident(n, base));
+                        Arg { name, value }
+                    })
+                    .collect();
+                StmtKind::Use(Use { std, name, args })
+            }
+            Rule::authenticate_stmt => StmtKind::Security("authenticate"),
+            Rule::require_stmt => StmtKind::Security("require"),
+            Rule::policy_stmt => StmtKind::Security(match it.next().map(|p| p.as_str().to_string()) {
+                Some(a) if a == "deny" => "deny",
+                Some(a) if a == "audit" => "audit",
+                _ => "allow",
+            }),
+            Rule::issuer_stmt => StmtKind::Security("issuer"),
+            Rule::jwks_uri_stmt => StmtKind::Security("jwks_uri"),
+            Rule::jwks_stmt => StmtKind::Security("jwks"),
+            Rule::audiences_stmt => StmtKind::Security("audiences"),
+            Rule::from_stmt => StmtKind::Security("from"),
+            Rule::forward_token_stmt => StmtKind::Security("forward_token"),
+            Rule::claim_header_stmt => StmtKind::Security("claim"),
+            _ => StmtKind::Security("payload"),
+        };
+        Stmt { kind, span, head, doc: None }
+    }
+
+    fn retries(&self, parts: Vec<Pair<Rule>>, base: usize) -> StmtKind {
+        if parts.first().is_some_and(|p| p.as_rule() == Rule::kw_off) {
+            return StmtKind::Retries(None);
+        }
+        let mut it = parts.into_iter();
+        let attempts = self.expr(it.next().unwrap(), base);
+        let mut per_try = None;
+        let mut on = Vec::new();
+        while let Some(p) = it.next() {
+            match p.as_rule() {
+                Rule::kw_per_try => per_try = it.next().map(|v| self.expr(v, base)),
+                Rule::ident => on.push(self.ident(p, base)),
+                _ => {}
+            }
+        }
+        StmtKind::Retries(Some(Retries { attempts, per_try, on }))
+    }
+
+    fn hash_key(&self, p: Pair<Rule>, base: usize) -> HashKey {
+        let mut it = p.into_inner();
+        let k = it.next().unwrap();
+        match k.as_rule() {
+            Rule::kw_cookie => {
+                let name = self.expr(it.next().unwrap(), base);
+                let (mut ttl, mut path) = (None, None);
+                for o in it {
+                    let mut o = o.into_inner();
+                    let k = o.next().unwrap();
+                    let v = Some(self.expr(o.next().unwrap(), base));
+                    if k.as_rule() == Rule::kw_ttl {
+                        ttl = v;
+                    } else {
+                        path = v;
+                    }
+                }
+                HashKey::Cookie { name, ttl, path }
+            }
+            Rule::kw_header => HashKey::Header(self.expr(it.next().unwrap(), base)),
+            Rule::kw_query => HashKey::Query(self.expr(it.next().unwrap(), base)),
+            _ => HashKey::SourceIp,
+        }
+    }
+
+    fn condition(&self, p: Pair<Rule>, base: usize) -> Sp<Cond> {
+        let span = self.span(&p, base);
+        let c = p.into_inner().next().unwrap();
+        let rule = c.as_rule();
+        let mut it = c.into_inner().filter(|p| {
+            !matches!(
+                p.as_rule(),
+                Rule::kw_path | Rule::kw_header | Rule::kw_query | Rule::kw_not | Rule::kw_from
+            )
+        });
+        let cond = match rule {
+            Rule::path_cond => {
+                let m = self.string_match(it.next().unwrap(), base);
+                Cond::Path { m, ignore_case: it.next().is_some() }
+            }
+            Rule::header_cond | Rule::query_cond => {
+                let name = self.expr(it.next().unwrap(), base);
+                let m = self.value_match(it.next().unwrap(), base);
+                if rule == Rule::header_cond {
+                    Cond::Header { name, m }
+                } else {
+                    Cond::Query { name, m }
+                }
+            }
+            Rule::not_header_cond => {
+                let name = self.expr(it.next().unwrap(), base);
+                Cond::NotHeader { name, m: it.next().map(|m| self.value_match(m, base)) }
+            }
+            Rule::method_cond => Cond::Method(
+                it.filter(|p| p.as_rule() == Rule::method)
+                    .map(|p| self.ident(p, base))
+                    .collect(),
+            ),
+            Rule::host_cond | Rule::port_cond | Rule::sni_cond => {
+                let mut it = it.skip(1);
+                let v = self.expr(it.next().unwrap(), base);
+                match rule {
+                    Rule::host_cond => Cond::Host(v),
+                    Rule::port_cond => Cond::Port(v),
+                    _ => Cond::Sni(v),
+                }
+            }
+            Rule::from_service_cond => {
+                Cond::FromService(self.ident(it.nth(1).unwrap(), base))
+            }
+            _ => Cond::FromNamespace(self.ident(it.nth(1).unwrap(), base)),
+        };
+        Sp::new(cond, span)
+    }
+
+    fn string_match(&self, p: Pair<Rule>, base: usize) -> StrMatch {
+        let inner = match p.as_rule() {
+            Rule::string_match | Rule::origin => p.into_inner().next().unwrap(),
+            _ => p,
+        };
+        match inner.as_rule() {
+            Rule::match_prefix => StrMatch::Prefix(self.expr(inner.into_inner().nth(1).unwrap(), base)),
+            Rule::match_regex => StrMatch::Regex(self.expr(inner.into_inner().nth(1).unwrap(), base)),
+            Rule::match_exact => StrMatch::Exact(self.expr(inner.into_inner().nth(1).unwrap(), base)),
+            _ => StrMatch::Exact(self.expr(inner, base)),
+        }
+    }
+
+    fn value_match(&self, p: Pair<Rule>, base: usize) -> ValueMatch {
+        let inner = p.into_inner().next().unwrap();
+        if inner.as_rule() == Rule::match_present {
+            ValueMatch::Present
+        } else {
+            ValueMatch::Str(self.string_match(inner, base))
+        }
+    }
+
+    fn action(&self, p: Pair<Rule>, base: usize) -> Action {
+        let span = self.span(&p, base);
+        let mut kind = ActionKind::Route(Vec::new());
+        let mut options = Vec::new();
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::arrow => {}
+                Rule::redirect => {
+                    let mut it = part.into_inner().filter(|p| p.as_rule() != Rule::kw_code).skip(1);
+                    let url = self.expr(it.next().unwrap(), base);
+                    kind = ActionKind::Redirect { url, code: it.next().map(|c| self.expr(c, base)) };
+                }
+                Rule::destinations => {
+                    kind = ActionKind::Route(part.into_inner().map(|d| self.dest(d, base)).collect())
+                }
+                Rule::block => options.extend(self.block(Some(part), base)),
+                _ => options.push(self.stmt(part, base)),
+            }
+        }
+        Action { kind, options, span }
+    }
+
+    fn dest(&self, p: Pair<Rule>, base: usize) -> Dest {
+        let span = self.span(&p, base);
+        let mut it = p.into_inner();
+        let target = self.dest_target(it.next().unwrap(), base);
+        let (mut port, mut weight) = (None, None);
+        while let Some(p) = it.next() {
+            match p.as_rule() {
+                Rule::kw_port => port = it.next().map(|v| self.expr(v, base)),
+                _ => {
+                    let w = p.into_inner().next().unwrap();
+                    weight = Some(if w.as_rule() == Rule::kw_rest {
+                        Weight::Rest(self.span(&w, base))
+                    } else {
+                        Weight::Percent(self.expr(w, base))
+                    });
+                }
+            }
+        }
+        Dest { target, port, weight, span }
+    }
+
+    fn dest_target(&self, p: Pair<Rule>, base: usize) -> DestTarget {
+        let mut it = p.into_inner();
+        let first = it.next().unwrap();
+        match first.as_rule() {
+            Rule::kw_service => {
+                let name = self.ident(it.next().unwrap(), base);
+                DestTarget::Service { name, subset: it.next().map(|s| self.ident(s, base)) }
+            }
+            Rule::kw_external => DestTarget::External(self.ident(it.next().unwrap(), base)),
+            _ => DestTarget::Subset(self.ident(first, base)),
+        }
+    }
+
+    fn cors_item(&self, p: Pair<Rule>, base: usize) -> CorsItem {
+        let mut it = p.into_inner();
+        let k = it.next().unwrap();
+        match k.as_rule() {
+            Rule::kw_origins => CorsItem::Origins(it.map(|o| self.string_match(o, base)).collect()),
+            Rule::kw_methods => CorsItem::Methods(it.map(|m| self.ident(m, base)).collect()),
+            Rule::kw_headers => CorsItem::Headers(it.map(|h| self.expr(h, base)).collect()),
+            Rule::kw_expose => CorsItem::Expose(it.map(|h| self.expr(h, base)).collect()),
+            Rule::kw_max_age => CorsItem::MaxAge(self.expr(it.next().unwrap(), base)),
+            _ => CorsItem::Credentials(self.span(&k, base)),
+        }
+    }
+}
+
+
+/// Nanoseconds of a duration literal such as `1.5s` (saturating).
+fn parse_duration(s: &str) -> u64 {
+    let (num, unit) = match s.strip_suffix("ms") {
+        Some(n) => (n, 1_000_000f64),
+        None => {
+            let (n, u) = s.split_at(s.len() - 1);
+            let unit = match u {
+                "s" => 1e9,
+                "m" => 60e9,
+                _ => 3600e9,
+            };
+            (n, unit)
+        }
+    };
+    let v: f64 = num.parse().unwrap_or(f64::MAX);
+    let ns = (v * unit).round();
+    if ns >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        ns as u64
+    }
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(q @ ('"' | '\\')) => out.push(q),
+                // Other escapes stay as written, so regexes such as `\d+` read naturally.
+                Some(o) => {
+                    out.push('\\');
+                    out.push(o);
+                }
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,130 @@
+//! `meshc`: the command line. All I/O lives here; the compiler library is pure.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use meshc_compiler::{self as compiler, SourceFile};
+
+#[derive(Parser)]
+#[command(name = "meshc", version, about = "Compile mesh policy programs to Istio configuration")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a program and write its Istio YAML (stdout, or one file per object with -o).
+    Compile {
+        /// A `.mesh` file or a directory of them.
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = Target::Istio)]
+        target: Target,
+        /// Write `<namespace>/<kind>-<name>.yaml` files under this directory.
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+    },
+    /// Check a program and print its diagnostics.
+    Check {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors (exit 1).
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Target {
+    Istio,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Check { path, format, deny_warnings } => {
+            let c = compiler::check(read_program(&path)?);
+            match format {
+                Format::Human => eprint!("{}", compiler::report::human(&c.files, &c.diagnostics, std::io::stderr().is_terminal())),
+                Format::Json => println!("{}", compiler::report::json(&c.files, &c.diagnostics)),
+            }
+            let failed = c.has_errors() || (deny_warnings && !c.diagnostics.is_empty());
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Compile { path, target: Target::Istio, out } => {
+            let c = compiler::check(read_program(&path)?);
+            eprint!("{}", compiler::report::human(&c.files, &c.diagnostics, std::io::stderr().is_terminal()));
+            let Some(objects) = compiler::lower_istio(&c) else {
+                return Ok(ExitCode::from(1));
+            };
+            match out {
+                None => {
+                    let mut stdout = std::io::stdout().lock();
+                    stdout
+                        .write_all(compiler::backend::stream(&objects).as_bytes())
+                        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+                }
+                Some(dir) => {
+                    for o in &objects {
+                        let folder = dir.join(&o.namespace);
+                        std::fs::create_dir_all(&folder)
+                            .map_err(|e| format!("cannot create `{}`: {e}", folder.display()))?;
+                        let file = folder.join(format!("{}-{}.yaml", o.kind.to_ascii_lowercase(), o.name));
+                        std::fs::write(&file, &o.yaml).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A file, or every `.mesh` file of a directory (not recursive), with paths
+/// relative to the program root.
+fn read_program(path: &Path) -> Result<Vec<SourceFile>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let mut files = Vec::new();
+    if meta.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            let p = entry.path();
+            if p.extension().is_some_and(|e| e == "mesh") && p.is_file() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                files.push(SourceFile { path: name, text: read_text(&p)? });
+            }
+        }
+        if files.is_empty() {
+            return Err(format!("`{}` contains no .mesh files", path.display()));
+        }
+    } else {
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        files.push(SourceFile { path: name, text: read_text(path)? });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+fn read_text(p: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+    String::from_utf8(bytes).map_err(|_| format!("`{}` is not valid UTF-8", p.display()))
+}
