@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use meshc_compiler::{self as compiler, SourceFile};
 
 #[derive(Parser)]
-#[command(name = "meshc", version, about = "Compile mesh policy programs to Istio configuration")]
+#[command(
+    name = "meshc",
+    version,
+    about = "Compile mesh policy programs to Istio configuration"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,18 +65,32 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Check { path, format, deny_warnings } => {
+        Command::Check {
+            path,
+            format,
+            deny_warnings,
+        } => {
             let c = compiler::check(read_program(&path)?);
             match format {
-                Format::Human => eprint!("{}", compiler::report::human(&c.files, &c.diagnostics, std::io::stderr().is_terminal())),
+                Format::Human => eprint!(
+                    "{}",
+                    compiler::report::human(&c.files, &c.diagnostics, std::io::stderr().is_terminal())
+                ),
                 Format::Json => println!("{}", compiler::report::json(&c.files, &c.diagnostics)),
             }
             let failed = c.has_errors() || (deny_warnings && !c.diagnostics.is_empty());
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Command::Compile { path, target: Target::Istio, out } => {
+        Command::Compile {
+            path,
+            target: Target::Istio,
+            out,
+        } => {
             let c = compiler::check(read_program(&path)?);
-            eprint!("{}", compiler::report::human(&c.files, &c.diagnostics, std::io::stderr().is_terminal()));
+            eprint!(
+                "{}",
+                compiler::report::human(&c.files, &c.diagnostics, std::io::stderr().is_terminal())
+            );
             let Some(objects) = compiler::lower_istio(&c) else {
                 return Ok(ExitCode::from(1));
             };
@@ -89,7 +107,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         std::fs::create_dir_all(&folder)
                             .map_err(|e| format!("cannot create `{}`: {e}", folder.display()))?;
                         let file = folder.join(format!("{}-{}.yaml", o.kind.to_ascii_lowercase(), o.name));
-                        std::fs::write(&file, &o.yaml).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+                        std::fs::write(&file, &o.yaml)
+                            .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
                     }
                 }
             }
@@ -110,15 +129,23 @@ fn read_program(path: &Path) -> Result<Vec<SourceFile>, String> {
             let p = entry.path();
             if p.extension().is_some_and(|e| e == "mesh") && p.is_file() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                files.push(SourceFile { path: name, text: read_text(&p)? });
+                files.push(SourceFile {
+                    path: name,
+                    text: read_text(&p)?,
+                });
             }
         }
         if files.is_empty() {
             return Err(format!("`{}` contains no .mesh files", path.display()));
         }
     } else {
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        files.push(SourceFile { path: name, text: read_text(path)? });
+        let name = path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        files.push(SourceFile {
+            path: name,
+            text: read_text(path)?,
+        });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

@@ -4,14 +4,14 @@
 //! the [`ir`]) -> [`check`] (diagnostics over the IR) -> [`backend`] (lower and emit).
 
 pub mod backend;
+pub mod check;
 pub mod diag;
-pub mod span;
 pub mod ir;
 pub mod names;
 pub mod report;
-pub mod syntax;
-pub mod check;
+pub mod span;
 pub mod stdlib;
+pub mod syntax;
 
 use backend::Object;
 use diag::Diagnostic;
@@ -56,7 +56,11 @@ pub fn check(mut files: Vec<SourceFile>) -> Compilation {
     diagnostics.extend(d);
     check::run(&mesh, &mut diagnostics);
     diag::sort(&mut diagnostics);
-    Compilation { files, mesh, diagnostics }
+    Compilation {
+        files,
+        mesh,
+        diagnostics,
+    }
 }
 
 /// Istio objects of a program without errors; `None` if it has any.
@@ -64,5 +68,8 @@ pub fn lower_istio(c: &Compilation) -> Option<Vec<Object>> {
     if c.has_errors() {
         return None;
     }
-    Some(backend::istio::lower(&c.mesh, &backend::istio::Sources { files: &c.files }))
+    Some(backend::istio::lower(
+        &c.mesh,
+        &backend::istio::Sources { files: &c.files },
+    ))
 }

@@ -118,7 +118,12 @@ pub fn json(files: &[SourceFile], diags: &[Diagnostic]) -> String {
                         .iter()
                         .map(|l| {
                             let (file, line, column) = pos(l.span, false);
-                            JsonLabel { file, line, column, message: &l.message }
+                            JsonLabel {
+                                file,
+                                line,
+                                column,
+                                message: &l.message,
+                            }
                         })
                         .collect(),
                 }

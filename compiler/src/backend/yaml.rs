@@ -137,7 +137,13 @@ pub fn scalar(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{feff}' => {
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || c == '\u{85}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{feff}' =>
+            {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
@@ -156,7 +162,9 @@ fn is_plain(s: &str) -> bool {
     if !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-')) {
         return false;
     }
-    const RESERVED: [&str; 12] = ["true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf", "nil"];
+    const RESERVED: [&str; 12] = [
+        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf", "nil",
+    ];
     !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
 }
 

@@ -5,12 +5,21 @@ use crate::ir::{Mesh, Resolution, ServiceKind};
 
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for svc in super::services(mesh) {
-        let ServiceKind::External { hosts, resolution, .. } = &svc.kind else { continue };
+        let ServiceKind::External { hosts, resolution, .. } = &svc.kind else {
+            continue;
+        };
         match resolution.node {
             Resolution::Static if svc.endpoints.is_empty() => out.push(
-                Diagnostic::error("E0305", resolution.span, format!("external `{}` uses `static` resolution but has no endpoints", svc.name.node))
-                    .with_label("nothing to resolve to")
-                    .with_help("add `endpoint \"10.0.0.1\"` lines, or use `resolution dns`"),
+                Diagnostic::error(
+                    "E0305",
+                    resolution.span,
+                    format!(
+                        "external `{}` uses `static` resolution but has no endpoints",
+                        svc.name.node
+                    ),
+                )
+                .with_label("nothing to resolve to")
+                .with_help("add `endpoint \"10.0.0.1\"` lines, or use `resolution dns`"),
             ),
             Resolution::Dns | Resolution::DnsRoundRobin if svc.endpoints.is_empty() => {
                 for h in hosts.iter().filter(|h| h.node.starts_with('*')) {
@@ -23,10 +32,14 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 }
             }
             Resolution::None if !svc.endpoints.is_empty() => out.push(
-                Diagnostic::error("E0305", svc.endpoints[0].span, "endpoints are not allowed with `resolution none`")
-                    .with_label("ignored by `none`")
-                    .with_secondary(resolution.span, "resolution set here")
-                    .with_help("use `resolution static` for IP endpoints or `dns` for host names"),
+                Diagnostic::error(
+                    "E0305",
+                    svc.endpoints[0].span,
+                    "endpoints are not allowed with `resolution none`",
+                )
+                .with_label("ignored by `none`")
+                .with_secondary(resolution.span, "resolution set here")
+                .with_help("use `resolution static` for IP endpoints or `dns` for host names"),
             ),
             _ => {}
         }

@@ -14,9 +14,13 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         }
         if let Err(why) = label_value(&l.value.node) {
             out.push(
-                Diagnostic::error("E0208", l.value.span, format!("`{}` is not a valid label value: {why}", l.value.node))
-                    .with_label("invalid label value")
-                    .with_help("a value is empty or up to 63 of `a-z A-Z 0-9 - _ .`, starting and ending alphanumeric"),
+                Diagnostic::error(
+                    "E0208",
+                    l.value.span,
+                    format!("`{}` is not a valid label value: {why}", l.value.node),
+                )
+                .with_label("invalid label value")
+                .with_help("a value is empty or up to 63 of `a-z A-Z 0-9 - _ .`, starting and ending alphanumeric"),
             );
         }
     }
@@ -26,7 +30,9 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::error("E0209", h.span, format!("`{}` is not a valid host name", h.node))
                     .with_label("invalid host")
-                    .with_help("host names are lower-case DNS names such as `api.example.com`, optionally starting with `*.`"),
+                    .with_help(
+                        "host names are lower-case DNS names such as `api.example.com`, optionally starting with `*.`",
+                    ),
             );
         }
     }
@@ -36,7 +42,9 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::error("E0210", n.span, format!("`{}` is not a valid Kubernetes name", n.node))
                     .with_label("not a DNS-1123 label")
-                    .with_help(format!("names are up to 63 of `a-z 0-9 -`, starting and ending alphanumeric; e.g. `{fix}`")),
+                    .with_help(format!(
+                        "names are up to 63 of `a-z 0-9 -`, starting and ending alphanumeric; e.g. `{fix}`"
+                    )),
             );
         }
     }
@@ -50,7 +58,10 @@ fn label_name(s: &str) -> Result<(), &'static str> {
     if !b[0].is_ascii_alphanumeric() || !b[b.len() - 1].is_ascii_alphanumeric() {
         return Err("must start and end with a letter or digit");
     }
-    if !b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) {
+    if !b
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    {
         return Err("may only contain letters, digits, `-`, `_` and `.`");
     }
     Ok(())
@@ -81,7 +92,8 @@ pub fn dns_label(s: &str) -> bool {
         && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 fn dns_subdomain(s: &str) -> bool {

@@ -6,14 +6,21 @@ use crate::ir::{Action, Mesh, RouteKind};
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for svc in super::services(mesh) {
         for r in svc.routes.iter().filter(|r| r.kind != RouteKind::Http) {
-            let what = if r.kind == RouteKind::Tls { "a TLS (SNI) route" } else { "a TCP route" };
+            let what = if r.kind == RouteKind::Tls {
+                "a TLS (SNI) route"
+            } else {
+                "a TCP route"
+            };
             let help = "these apply to HTTP ports only: declare the port as `http`, `http2` or `grpc`, or drop them";
             for c in r.matches.iter().flat_map(|m| &m.conditions) {
                 if c.node.http_only() {
                     out.push(
                         Diagnostic::error("E0304", c.span, format!("HTTP condition in {what}"))
                             .with_label("needs HTTP")
-                            .with_secondary(svc.name.span, format!("`{}` has no HTTP port for this rule", svc.name.node))
+                            .with_secondary(
+                                svc.name.span,
+                                format!("`{}` has no HTTP port for this rule", svc.name.node),
+                            )
                             .with_help(help),
                     );
                 }

@@ -13,9 +13,13 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 _ => "invalid regular expression".to_string(),
             };
             out.push(
-                Diagnostic::error("E0207", r.span, format!("regular expression does not compile: {reason}"))
-                    .with_label("invalid RE2 syntax")
-                    .with_help("Istio uses RE2: no look-around or back-references; escape `\\` as written in the string"),
+                Diagnostic::error(
+                    "E0207",
+                    r.span,
+                    format!("regular expression does not compile: {reason}"),
+                )
+                .with_label("invalid RE2 syntax")
+                .with_help("Istio uses RE2: no look-around or back-references; escape `\\` as written in the string"),
             );
         }
     }

@@ -27,14 +27,23 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                     let earlier = routes[..i]
                         .iter()
                         .flat_map(|e| e.matches.iter().map(move |em| (e, em)))
-                        .find(|(_, em)| em.conditions.iter().map(|c| &c.node).eq(m.conditions.iter().map(|c| &c.node)));
+                        .find(|(_, em)| {
+                            em.conditions
+                                .iter()
+                                .map(|c| &c.node)
+                                .eq(m.conditions.iter().map(|c| &c.node))
+                        });
                     if let Some((_, em)) = earlier {
                         let _ = line_col;
                         out.push(
-                            Diagnostic::error("E0302", m.span, "this match can never be reached: an earlier rule has the same conditions")
-                                .with_label("duplicate match")
-                                .with_secondary(em.span, "same conditions matched first here")
-                                .with_help("remove the duplicate, or make the conditions differ"),
+                            Diagnostic::error(
+                                "E0302",
+                                m.span,
+                                "this match can never be reached: an earlier rule has the same conditions",
+                            )
+                            .with_label("duplicate match")
+                            .with_secondary(em.span, "same conditions matched first here")
+                            .with_help("remove the duplicate, or make the conditions differ"),
                         );
                     }
                 }

@@ -45,9 +45,13 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             let total = if rests.is_empty() { sum } else { 100.0 };
             if !rests.is_empty() && sum >= 100.0 {
                 out.push(
-                    Diagnostic::error("E0301", rests[0].span, format!("`rest` gets nothing: the other weights already add up to {sum}%"))
-                        .with_label("empty `rest`")
-                        .with_help("lower the other weights or remove this destination"),
+                    Diagnostic::error(
+                        "E0301",
+                        rests[0].span,
+                        format!("`rest` gets nothing: the other weights already add up to {sum}%"),
+                    )
+                    .with_label("empty `rest`")
+                    .with_help("lower the other weights or remove this destination"),
                 );
             } else if (total - 100.0).abs() > 1e-9 {
                 out.push(

@@ -115,9 +115,7 @@ impl Service {
     pub fn host(&self, domain: &str) -> String {
         match &self.kind {
             ServiceKind::Kubernetes => format!("{}.{}.svc.{}", self.name.node, self.namespace, domain),
-            ServiceKind::External { hosts, .. } => {
-                hosts.first().map(|h| h.node.clone()).unwrap_or_default()
-            }
+            ServiceKind::External { hosts, .. } => hosts.first().map(|h| h.node.clone()).unwrap_or_default(),
         }
     }
 
@@ -168,7 +166,10 @@ impl Protocol {
 
     /// HTTP family: VirtualService `http` routes apply.
     pub fn is_http(self) -> bool {
-        matches!(self, Protocol::Http | Protocol::Http2 | Protocol::Grpc | Protocol::GrpcWeb)
+        matches!(
+            self,
+            Protocol::Http | Protocol::Http2 | Protocol::Grpc | Protocol::GrpcWeb
+        )
     }
 
     /// Opaque TLS: SNI (`tls`) routes apply.
@@ -241,11 +242,23 @@ pub enum StringMatch {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    Path { m: StringMatch, ignore_case: bool },
+    Path {
+        m: StringMatch,
+        ignore_case: bool,
+    },
     /// `m: None` means "present".
-    Header { name: String, m: Option<StringMatch> },
-    WithoutHeader { name: String, m: Option<StringMatch> },
-    Query { name: String, m: Option<StringMatch> },
+    Header {
+        name: String,
+        m: Option<StringMatch>,
+    },
+    WithoutHeader {
+        name: String,
+        m: Option<StringMatch>,
+    },
+    Query {
+        name: String,
+        m: Option<StringMatch>,
+    },
     Method(Vec<String>),
     Authority(String),
     Port(u32),
@@ -313,7 +326,11 @@ pub struct RouteOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Retry {
     Off,
-    On { attempts: u32, per_try: Option<Sp<Duration>>, on: Vec<String> },
+    On {
+        attempts: u32,
+        per_try: Option<Sp<Duration>>,
+        on: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Default)]

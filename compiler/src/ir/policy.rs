@@ -34,7 +34,11 @@ pub struct Sticky {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum HashKey {
-    Cookie { name: String, ttl: Option<Duration>, path: Option<String> },
+    Cookie {
+        name: String,
+        ttl: Option<Duration>,
+        path: Option<String>,
+    },
     Header(String),
     SourceIp,
     Query(String),

@@ -56,7 +56,9 @@ impl Eval<'_> {
                 .with_label(format!("expected {expected}"));
             d = match suggestion(name, frame.env.keys().map(String::as_str)) {
                 Some(s) => d.with_help(s),
-                None => d.with_help(format!("write {expected} here, or declare `{name}` as a profile parameter")),
+                None => d.with_help(format!(
+                    "write {expected} here, or declare `{name}` as a profile parameter"
+                )),
             };
             self.diags.push(d);
             return None;
@@ -66,9 +68,13 @@ impl Eval<'_> {
 
     fn mismatch(&mut self, e: &Expr, expected: &str, example: &str) {
         self.diags.push(
-            Diagnostic::error("E0104", e.span, format!("expected {expected}, found {}", kind_name(&e.kind)))
-                .with_label(format!("expected {expected}"))
-                .with_help(format!("write {expected} such as `{example}`")),
+            Diagnostic::error(
+                "E0104",
+                e.span,
+                format!("expected {expected}, found {}", kind_name(&e.kind)),
+            )
+            .with_label(format!("expected {expected}"))
+            .with_help(format!("write {expected} such as `{example}`")),
         );
     }
 

@@ -43,15 +43,30 @@ impl Ctx {
 /// Whether a statement may stand directly in a block of this kind.
 pub fn allowed(kind: &StmtKind, ctx: Ctx) -> bool {
     use StmtKind as K;
-    let policy = matches!(kind, K::Balance(_) | K::Sticky { .. } | K::Limits(_) | K::Eject(_) | K::Tls { .. });
+    let policy = matches!(
+        kind,
+        K::Balance(_) | K::Sticky { .. } | K::Limits(_) | K::Eject(_) | K::Tls { .. }
+    );
     match ctx {
         Ctx::Mesh => matches!(
             kind,
-            K::Domain(_) | K::RootNamespace(_) | K::Outbound(_) | K::Retries(_) | K::Mtls(_) | K::Use(_) | K::Security(_)
+            K::Domain(_)
+                | K::RootNamespace(_)
+                | K::Outbound(_)
+                | K::Retries(_)
+                | K::Mtls(_)
+                | K::Use(_)
+                | K::Security(_)
         ),
         Ctx::Namespace => matches!(
             kind,
-            K::Service { .. } | K::External { .. } | K::Egress(_) | K::Outbound(_) | K::Mtls(_) | K::Use(_) | K::Security(_)
+            K::Service { .. }
+                | K::External { .. }
+                | K::Egress(_)
+                | K::Outbound(_)
+                | K::Mtls(_)
+                | K::Use(_)
+                | K::Security(_)
         ),
         Ctx::Service => {
             policy
@@ -141,19 +156,30 @@ impl<'a> Elab<'a> {
     fn misplaced(&mut self, s: &Stmt, frame: &Frame, ctx: Ctx) {
         let kw = s.kind.keyword();
         let what = if kw == "setting" { "this setting" } else { "" };
-        let subject = if what.is_empty() { format!("`{kw}`") } else { what.to_string() };
+        let subject = if what.is_empty() {
+            format!("`{kw}`")
+        } else {
+            what.to_string()
+        };
         let d = match frame.use_site {
             Some(site) => Diagnostic::error(
                 "E0110",
                 site,
-                format!("this profile brings {subject}, which is not allowed in {}", ctx.describe()),
+                format!(
+                    "this profile brings {subject}, which is not allowed in {}",
+                    ctx.describe()
+                ),
             )
             .with_label("profile used here")
             .with_secondary(s.head, "this statement of the profile is not allowed here")
             .with_help("use the profile in a block that accepts all of its statements"),
-            None => Diagnostic::error("E0110", s.head, format!("{subject} is not allowed in {}", ctx.describe()))
-                .with_label("not allowed here")
-                .with_help(placement_help(&s.kind)),
+            None => Diagnostic::error(
+                "E0110",
+                s.head,
+                format!("{subject} is not allowed in {}", ctx.describe()),
+            )
+            .with_label("not allowed here")
+            .with_help(placement_help(&s.kind)),
         };
         self.diags.push(d);
     }
@@ -224,9 +250,16 @@ impl<'a> Elab<'a> {
                     Some(p) => p,
                     None => {
                         self.diags.push(
-                            Diagnostic::error("E0105", arg.value.span, format!("too many arguments for profile `{}`", u.name.node))
-                                .with_label("extra argument")
-                                .with_secondary(profile.name.span, format!("takes {} parameter(s)", profile.params.len())),
+                            Diagnostic::error(
+                                "E0105",
+                                arg.value.span,
+                                format!("too many arguments for profile `{}`", u.name.node),
+                            )
+                            .with_label("extra argument")
+                            .with_secondary(
+                                profile.name.span,
+                                format!("takes {} parameter(s)", profile.params.len()),
+                            ),
                         );
                         ok = false;
                         continue;

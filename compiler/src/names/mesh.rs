@@ -122,7 +122,11 @@ impl<'a> Elab<'a> {
                 routes: Vec::new(),
                 egress: egress.clone(),
             });
-            let span = egress.first().map(|(s, _)| s.span).or(outbound.map(|o| o.1)).unwrap_or_default();
+            let span = egress
+                .first()
+                .map(|(s, _)| s.span)
+                .or(outbound.map(|o| o.1))
+                .unwrap_or_default();
             ns.egress = Some(ir::Scope {
                 span,
                 auto: false,

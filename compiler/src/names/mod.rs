@@ -32,6 +32,9 @@ pub(crate) struct Elab<'a> {
     pub domain: String,
 }
 
+/// One `namespace NAME { }` declaration; a namespace may be split over files.
+type NamespacePart<'a> = (&'a Sp<String>, &'a [Stmt]);
+
 /// Builds the mesh model. Diagnostics are returned alongside; the model is
 /// complete for every declaration that elaborated without error.
 pub fn elaborate(input: &Input) -> (ir::Mesh, Vec<Diagnostic>) {
@@ -51,7 +54,7 @@ pub fn elaborate(input: &Input) -> (ir::Mesh, Vec<Diagnostic>) {
     }
     let items: Vec<&Item> = input.modules.iter().flat_map(|m| &m.items).collect();
     let mut meshes: Vec<(&Item, &[Stmt])> = Vec::new();
-    let mut namespaces: BTreeMap<&str, Vec<(&Sp<String>, &[Stmt])>> = BTreeMap::new();
+    let mut namespaces: BTreeMap<&str, Vec<NamespacePart>> = BTreeMap::new();
     let mut seen_profiles: HashMap<&str, Span> = HashMap::new();
     let mut imports = Vec::new();
     for item in &items {
@@ -128,9 +131,13 @@ impl<'a> Elab<'a> {
 
     pub fn unsupported(&mut self, what: &str, span: Span) {
         self.diags.push(
-            Diagnostic::error("E0900", span, format!("`{what}` is not supported by this version of meshc"))
-                .with_label("security statements are parsed but not lowered yet")
-                .with_help("mTLS, JWT and authorization lowering is tracked in issue #3; remove the statement for now"),
+            Diagnostic::error(
+                "E0900",
+                span,
+                format!("`{what}` is not supported by this version of meshc"),
+            )
+            .with_label("security statements are parsed but not lowered yet")
+            .with_help("mTLS, JWT and authorization lowering is tracked in issue #3; remove the statement for now"),
         );
     }
 

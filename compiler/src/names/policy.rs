@@ -33,10 +33,19 @@ impl<'a> Elab<'a> {
             StmtKind::Sticky { key, ring, maglev } => {
                 let key = match key {
                     ast::HashKey::Cookie { name, ttl, path } => {
-                        let Some(name) = self.eval().string(name, frame) else { return true };
-                        let ttl = ttl.as_ref().and_then(|t| self.eval().duration(t, frame)).map(|t| t.node);
+                        let Some(name) = self.eval().string(name, frame) else {
+                            return true;
+                        };
+                        let ttl = ttl
+                            .as_ref()
+                            .and_then(|t| self.eval().duration(t, frame))
+                            .map(|t| t.node);
                         let path = path.as_ref().and_then(|p| self.eval().string(p, frame)).map(|p| p.node);
-                        HashKey::Cookie { name: name.node, ttl, path }
+                        HashKey::Cookie {
+                            name: name.node,
+                            ttl,
+                            path,
+                        }
                     }
                     ast::HashKey::Header(h) => match self.eval().string(h, frame) {
                         Some(h) => HashKey::Header(h.node),
@@ -102,7 +111,9 @@ impl<'a> Elab<'a> {
     }
 
     fn limit(&mut self, l: &mut ir::Limits, s: &Stmt, frame: &FrameRef) {
-        let StmtKind::Setting { key, value } = &s.kind else { return };
+        let StmtKind::Setting { key, value } = &s.kind else {
+            return;
+        };
         let mut ev = self.eval();
         match key.node.as_str() {
             "max_connections" => l.max_connections = ev.int(value, frame).map(|v| v.node),
@@ -117,7 +128,9 @@ impl<'a> Elab<'a> {
     }
 
     fn eject(&mut self, e: &mut ir::Eject, s: &Stmt, frame: &FrameRef) {
-        let StmtKind::Setting { key, value } = &s.kind else { return };
+        let StmtKind::Setting { key, value } = &s.kind else {
+            return;
+        };
         let mut ev = self.eval();
         match key.node.as_str() {
             "consecutive_5xx" => e.consecutive_5xx = ev.int(value, frame).map(|v| v.node),
@@ -132,9 +145,13 @@ impl<'a> Elab<'a> {
 
     fn wrong_block(&mut self, key: &Sp<String>, right: &str, here: &str) {
         self.diags.push(
-            Diagnostic::error("E0110", key.span, format!("`{}` is not allowed in an `{here}` block", key.node))
-                .with_label(format!("belongs in `{right} {{ }}`"))
-                .with_help(format!("move `{}` into the `{right}` block", key.node)),
+            Diagnostic::error(
+                "E0110",
+                key.span,
+                format!("`{}` is not allowed in an `{here}` block", key.node),
+            )
+            .with_label(format!("belongs in `{right} {{ }}`"))
+            .with_help(format!("move `{}` into the `{right}` block", key.node)),
         );
     }
 

@@ -21,7 +21,9 @@ pub struct Pending<'a> {
 /// (namespace, name) -> (namespace index, service index).
 pub(super) type Table = BTreeMap<(String, String), (usize, usize)>;
 
-const METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
 
 pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pending<'a>>) {
     let mut table = Table::new();
@@ -36,7 +38,12 @@ pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pend
             for (s, f) in &p.routes {
                 if let StmtKind::Route(body) = &s.kind {
                     let routes = {
-                        let cx = RouteCx { mesh, table: &table, ns: p.ns, svc: si };
+                        let cx = RouteCx {
+                            mesh,
+                            table: &table,
+                            ns: p.ns,
+                            svc: si,
+                        };
                         let mut out = Vec::new();
                         for (rs, rf) in el.flatten(body, f, Ctx::Route) {
                             if let StmtKind::Rule(rule) = &rs.kind {
@@ -67,7 +74,11 @@ pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pend
         }
     }
     for ns in &mut mesh.namespaces {
-        if ns.egress.as_ref().is_some_and(|s| s.hosts.is_empty() && !s.auto && s.outbound.is_none()) {
+        if ns
+            .egress
+            .as_ref()
+            .is_some_and(|s| s.hosts.is_empty() && !s.auto && s.outbound.is_none())
+        {
             ns.egress = None;
         }
     }
@@ -92,7 +103,13 @@ impl RouteCx<'_> {
 
 impl<'a> Elab<'a> {
     /// Finds `name` or `name.ns` among the program's services.
-    pub(super) fn lookup<'m>(&mut self, mesh: &'m ir::Mesh, table: &Table, here: &str, name: &Sp<String>) -> Option<&'m ir::Service> {
+    pub(super) fn lookup<'m>(
+        &mut self,
+        mesh: &'m ir::Mesh,
+        table: &Table,
+        here: &str,
+        name: &Sp<String>,
+    ) -> Option<&'m ir::Service> {
         let (svc, ns) = match name.node.split_once('.') {
             Some((s, n)) => (s, n),
             None => (name.node.as_str(), here),
@@ -100,11 +117,7 @@ impl<'a> Elab<'a> {
         match table.get(&(ns.to_string(), svc.to_string())) {
             Some((ni, si)) => Some(&mesh.namespaces[*ni].services[*si]),
             None => {
-                let candidates: Vec<&str> = table
-                    .keys()
-                    .filter(|(n, _)| n == ns)
-                    .map(|(_, s)| s.as_str())
-                    .collect();
+                let candidates: Vec<&str> = table.keys().filter(|(n, _)| n == ns).map(|(_, s)| s.as_str()).collect();
                 let what = if table.keys().any(|(n, _)| n == ns) {
                     "service"
                 } else {
@@ -126,10 +139,15 @@ impl<'a> Elab<'a> {
                 }
             }
             let mspan = alt.first().map_or(span, |f| f.span.to(alt.last().unwrap().span));
-            matches.push(ir::Match { span: mspan, conditions });
+            matches.push(ir::Match {
+                span: mspan,
+                conditions,
+            });
         }
         let action = match &rule.action.kind {
-            ast::ActionKind::Redirect { url, code } => ir::Action::Redirect(self.redirect(url, code.as_ref(), frame)?),
+            ast::ActionKind::Redirect { url, code } => {
+                ir::Action::Redirect(self.redirect(url, code.as_ref(), frame)?)
+            }
             ast::ActionKind::Route(dests) => {
                 let mut out = Vec::new();
                 for d in dests {
@@ -143,7 +161,13 @@ impl<'a> Elab<'a> {
             self.rule_option(cx, &mut options, s, &f);
         }
         let kind = route_kind(cx.service(), &matches);
-        Some(ir::Route { kind, matches, action, options, span })
+        Some(ir::Route {
+            kind,
+            matches,
+            action,
+            options,
+            span,
+        })
     }
 
     fn destination(&mut self, cx: &RouteCx, d: &ast::Dest, frame: &FrameRef) -> Option<ir::Destination> {
@@ -189,9 +213,13 @@ impl<'a> Elab<'a> {
                 let svc = self.lookup(cx.mesh, cx.table, cx.ns_name(), name)?;
                 if !svc.is_external() {
                     self.diags.push(
-                        Diagnostic::error("E0101", name.span, format!("`{}` is a service, not an external", name.node))
-                            .with_label("not an external")
-                            .with_help(format!("write `service {}`", name.node)),
+                        Diagnostic::error(
+                            "E0101",
+                            name.span,
+                            format!("`{}` is a service, not an external", name.node),
+                        )
+                        .with_label("not an external")
+                        .with_help(format!("write `service {}`", name.node)),
                     );
                     return None;
                 }
@@ -222,10 +250,17 @@ impl<'a> Elab<'a> {
         }
         let ports: Vec<String> = svc.ports.iter().map(|p| format!("`{}`", p.number.node)).collect();
         self.diags.push(
-            Diagnostic::error("E0203", p.span, format!("service `{}` has no port {}", svc.name.node, p.node))
-                .with_label("no such port")
-                .with_secondary(svc.name.span, format!("declares {}", ports.join(", ")))
-                .with_help(format!("use one of the declared ports, or add `port {} PROTOCOL` to `{}`", p.node, svc.name.node)),
+            Diagnostic::error(
+                "E0203",
+                p.span,
+                format!("service `{}` has no port {}", svc.name.node, p.node),
+            )
+            .with_label("no such port")
+            .with_secondary(svc.name.span, format!("declares {}", ports.join(", ")))
+            .with_help(format!(
+                "use one of the declared ports, or add `port {} PROTOCOL` to `{}`",
+                p.node, svc.name.node
+            )),
         );
     }
 
@@ -304,7 +339,11 @@ impl<'a> Elab<'a> {
             Some(c) => Some(self.eval().small(c, frame, 999, "status code")?),
             None => None,
         };
-        let mut r = ir::Redirect { code, span: u.span, ..Default::default() };
+        let mut r = ir::Redirect {
+            code,
+            span: u.span,
+            ..Default::default()
+        };
         let rest = if let Some((scheme, rest)) = u.node.split_once("://") {
             if scheme != "http" && scheme != "https" {
                 self.diags.push(
@@ -392,7 +431,9 @@ impl<'a> Elab<'a> {
                 }
             }
             StmtKind::Mirror { target, port, percent } => {
-                let Some((svc, subset)) = self.target(cx, target) else { return };
+                let Some((svc, subset)) = self.target(cx, target) else {
+                    return;
+                };
                 let port = port.as_ref().and_then(|p| self.eval().small(p, f, 65535, "port"));
                 if let Some(p) = &port {
                     self.check_port(svc, p);
@@ -405,8 +446,15 @@ impl<'a> Elab<'a> {
                     percent,
                 });
             }
-            StmtKind::Header { response, op, name, value } => {
-                let Some(name) = self.eval().string(name, f) else { return };
+            StmtKind::Header {
+                response,
+                op,
+                name,
+                value,
+            } => {
+                let Some(name) = self.eval().string(name, f) else {
+                    return;
+                };
                 let value = match (op, value) {
                     (ast::HeaderOp::Remove, _) => None,
                     (_, Some(v)) => match self.eval().string(v, f) {
@@ -422,7 +470,11 @@ impl<'a> Elab<'a> {
                         return;
                     }
                 };
-                let ops = if *response { &mut o.response_headers } else { &mut o.request_headers };
+                let ops = if *response {
+                    &mut o.response_headers
+                } else {
+                    &mut o.request_headers
+                };
                 match value {
                     Some(v) if *op == ast::HeaderOp::Set => ops.set.push((name.node, v)),
                     Some(v) => ops.add.push((name.node, v)),
@@ -442,10 +494,18 @@ impl<'a> Elab<'a> {
                         }
                         ast::CorsItem::Methods(ms) => c.methods = self.methods(ms).unwrap_or_default(),
                         ast::CorsItem::Headers(hs) => {
-                            c.headers = hs.iter().filter_map(|h| self.eval().string(h, f)).map(|h| h.node).collect()
+                            c.headers = hs
+                                .iter()
+                                .filter_map(|h| self.eval().string(h, f))
+                                .map(|h| h.node)
+                                .collect()
                         }
                         ast::CorsItem::Expose(hs) => {
-                            c.expose = hs.iter().filter_map(|h| self.eval().string(h, f)).map(|h| h.node).collect()
+                            c.expose = hs
+                                .iter()
+                                .filter_map(|h| self.eval().string(h, f))
+                                .map(|h| h.node)
+                                .collect()
                         }
                         ast::CorsItem::MaxAge(d) => c.max_age = self.eval().duration(d, f).map(|d| d.node),
                         ast::CorsItem::Credentials(_) => c.credentials = true,

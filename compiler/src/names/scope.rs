@@ -100,9 +100,12 @@ fn auto_hosts(mesh: &ir::Mesh, ns: usize, svc: Option<usize>, domain: &str) -> V
     }
     for n in &mesh.namespaces {
         for s in &n.services {
-            let called_by_workload = s.routes.iter().flat_map(|r| &r.matches).flat_map(|m| &m.conditions).any(|c| {
-                matches!(&c.node, Condition::SourceLabels(l) if workloads.iter().any(|w| selects(l, w)))
-            });
+            let called_by_workload = s
+                .routes
+                .iter()
+                .flat_map(|r| &r.matches)
+                .flat_map(|m| &m.conditions)
+                .any(|c| matches!(&c.node, Condition::SourceLabels(l) if workloads.iter().any(|w| selects(l, w))));
             if called_by_workload {
                 hosts.push(format!("{}/{}", s.namespace, s.host(domain)));
             }

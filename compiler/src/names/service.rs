@@ -66,7 +66,12 @@ impl<'a> Elab<'a> {
                 continue;
             }
             match &s.kind {
-                StmtKind::Port { number, protocol, target, body } => {
+                StmtKind::Port {
+                    number,
+                    protocol,
+                    target,
+                    body,
+                } => {
                     if let Some(p) = self.port(number, protocol, target.as_ref(), body.as_deref(), s.span, &f) {
                         match svc.port(p.number.node) {
                             Some(first) => {
@@ -104,10 +109,22 @@ impl<'a> Elab<'a> {
                     }
                     self.add_subset(&mut svc, name.clone(), labels, policy, s.span);
                 }
-                StmtKind::Endpoint { address, port, labels, weight } => {
-                    let Some(address) = self.eval().string(address, &f) else { continue };
-                    let port = port.as_ref().and_then(|p| self.eval().small(p, &f, 65535, "port")).map(|p| p.node);
-                    let weight = weight.as_ref().and_then(|w| self.eval().small(w, &f, u32::MAX as u64, "weight"));
+                StmtKind::Endpoint {
+                    address,
+                    port,
+                    labels,
+                    weight,
+                } => {
+                    let Some(address) = self.eval().string(address, &f) else {
+                        continue;
+                    };
+                    let port = port
+                        .as_ref()
+                        .and_then(|p| self.eval().small(p, &f, 65535, "port"))
+                        .map(|p| p.node);
+                    let weight = weight
+                        .as_ref()
+                        .and_then(|w| self.eval().small(w, &f, u32::MAX as u64, "weight"));
                     let labels = self.labels(labels);
                     svc.endpoints.push(ir::Endpoint {
                         address,
@@ -147,16 +164,20 @@ impl<'a> Elab<'a> {
                 }
                 StmtKind::Internal => internal = true,
                 StmtKind::Timeout(e) => svc.defaults.timeout = self.eval().duration(e, &f),
-                StmtKind::Retries(r) => {
-                    svc.defaults.retries = self.retries(r.as_ref(), &f).map(|r| Sp::new(r, s.span))
-                }
+                StmtKind::Retries(r) => svc.defaults.retries = self.retries(r.as_ref(), &f).map(|r| Sp::new(r, s.span)),
                 StmtKind::Route(_) => {
                     if let Some(first) = svc.route_span {
                         self.diags.push(
-                            Diagnostic::error("E0102", s.head, format!("service `{}` has two `route` blocks", name.node))
-                                .with_label("second `route` block")
-                                .with_secondary(first, "first `route` block")
-                                .with_help("put all rules of a service in one `route { }` block; they are tried top to bottom"),
+                            Diagnostic::error(
+                                "E0102",
+                                s.head,
+                                format!("service `{}` has two `route` blocks", name.node),
+                            )
+                            .with_label("second `route` block")
+                            .with_secondary(first, "first `route` block")
+                            .with_help(
+                                "put all rules of a service in one `route { }` block; they are tried top to bottom",
+                            ),
                         );
                         continue;
                     }
@@ -198,14 +219,26 @@ impl<'a> Elab<'a> {
         (svc, routes, egress)
     }
 
-    fn add_subset(&mut self, svc: &mut ir::Service, name: Sp<String>, labels: Vec<LabelPair>, policy: Policy, span: Span) {
+    fn add_subset(
+        &mut self,
+        svc: &mut ir::Service,
+        name: Sp<String>,
+        labels: Vec<LabelPair>,
+        policy: Policy,
+        span: Span,
+    ) {
         self.values.names.push(name.clone());
         if let Some(first) = svc.subset(&name.node) {
             let first = first.name.span;
             self.duplicate("subset", &name, first);
             return;
         }
-        svc.subsets.push(ir::Subset { name, labels, policy, span });
+        svc.subsets.push(ir::Subset {
+            name,
+            labels,
+            policy,
+            span,
+        });
     }
 
     fn port(
@@ -258,7 +291,11 @@ impl<'a> Elab<'a> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for c in &r.on {
             let token = c.node.replace('_', "-");
-            let token = if token == "server-error" { "5xx".to_string() } else { token };
+            let token = if token == "server-error" {
+                "5xx".to_string()
+            } else {
+                token
+            };
             if !RETRY_ON.contains(&token.as_str()) {
                 let opts: Vec<String> = RETRY_ON.iter().map(|t| language_retry_name(t)).collect();
                 let opts: Vec<&str> = opts.iter().map(String::as_str).collect();

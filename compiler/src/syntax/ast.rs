@@ -24,9 +24,15 @@ pub struct Item {
 #[derive(Debug, Clone)]
 pub enum ItemKind {
     Mesh(Vec<Stmt>),
-    Namespace { name: Ident, members: Vec<Stmt> },
+    Namespace {
+        name: Ident,
+        members: Vec<Stmt>,
+    },
     Profile(Profile),
-    Jwt { name: Ident, body: Vec<Stmt> },
+    Jwt {
+        name: Ident,
+        body: Vec<Stmt>,
+    },
     /// `use std.NAME` at top level.
     Import(Ident),
 }
@@ -100,33 +106,78 @@ pub struct Stmt {
 
 #[derive(Debug, Clone)]
 pub enum StmtKind {
-    Service { name: Ident, body: Vec<Stmt> },
-    External { name: Ident, body: Vec<Stmt> },
-    Port { number: Expr, protocol: Ident, target: Option<Expr>, body: Option<Vec<Stmt>> },
+    Service {
+        name: Ident,
+        body: Vec<Stmt>,
+    },
+    External {
+        name: Ident,
+        body: Vec<Stmt>,
+    },
+    Port {
+        number: Expr,
+        protocol: Ident,
+        target: Option<Expr>,
+        body: Option<Vec<Stmt>>,
+    },
     Selector(Vec<Label>),
     Account(Ident),
-    Subsets { key: Sp<String>, values: Vec<Ident> },
-    Subset { name: Ident, labels: Vec<Label>, body: Option<Vec<Stmt>> },
-    Endpoint { address: Expr, port: Option<Expr>, labels: Vec<Label>, weight: Option<Expr> },
+    Subsets {
+        key: Sp<String>,
+        values: Vec<Ident>,
+    },
+    Subset {
+        name: Ident,
+        labels: Vec<Label>,
+        body: Option<Vec<Stmt>>,
+    },
+    Endpoint {
+        address: Expr,
+        port: Option<Expr>,
+        labels: Vec<Label>,
+        weight: Option<Expr>,
+    },
     Host(Vec<Expr>),
     Resolution(Ident),
     Address(Vec<Expr>),
     Internal,
     Balance(Ident),
-    Sticky { key: HashKey, ring: Option<Expr>, maglev: Option<Expr> },
+    Sticky {
+        key: HashKey,
+        ring: Option<Expr>,
+        maglev: Option<Expr>,
+    },
     Limits(Vec<Stmt>),
     Eject(Vec<Stmt>),
-    Setting { key: Ident, value: Expr },
-    Tls { mode: Ident, options: Vec<(Ident, Expr)> },
+    Setting {
+        key: Ident,
+        value: Expr,
+    },
+    Tls {
+        mode: Ident,
+        options: Vec<(Ident, Expr)>,
+    },
     Timeout(Expr),
     /// `None` is `retries off`.
     Retries(Option<Retries>),
     Route(Vec<Stmt>),
     Rule(RouteRule),
     Rewrite(Rewrite),
-    Fault { kind: FaultKind, percent: Option<Expr> },
-    Mirror { target: DestTarget, port: Option<Expr>, percent: Option<Expr> },
-    Header { response: bool, op: HeaderOp, name: Expr, value: Option<Expr> },
+    Fault {
+        kind: FaultKind,
+        percent: Option<Expr>,
+    },
+    Mirror {
+        target: DestTarget,
+        port: Option<Expr>,
+        percent: Option<Expr>,
+    },
+    Header {
+        response: bool,
+        op: HeaderOp,
+        name: Expr,
+        value: Option<Expr>,
+    },
     Cors(Vec<CorsItem>),
     Egress(Egress),
     Outbound(Ident),
@@ -184,7 +235,11 @@ impl StmtKind {
 
 #[derive(Debug, Clone)]
 pub enum HashKey {
-    Cookie { name: Expr, ttl: Option<Expr>, path: Option<Expr> },
+    Cookie {
+        name: Expr,
+        ttl: Option<Expr>,
+        path: Option<Expr>,
+    },
     Header(Expr),
     SourceIp,
     Query(Expr),
@@ -264,7 +319,10 @@ pub enum DestTarget {
     /// A bare name: a subset of the enclosing service.
     Subset(Ident),
     /// `service NAME[.NS][:SUBSET]`.
-    Service { name: Ident, subset: Option<Ident> },
+    Service {
+        name: Ident,
+        subset: Option<Ident>,
+    },
     External(Ident),
 }
 

@@ -14,7 +14,10 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Erro
         };
     let found = found_at(text, pos);
     let end = pos + found.len().max(if pos < text.len() { 1 } else { 0 });
-    let end = (pos..=end.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(pos);
+    let end = (pos..=end.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(pos);
     let span = Span::new(file, pos, end);
     let positives = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
@@ -33,7 +36,9 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Erro
         if let Some(s) = did_you_mean(&found, keywords.iter().copied()) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else {
-            d = d.with_help("statements start with a keyword such as `service`, `port`, `route` or `timeout`; see docs/language.md");
+            d = d.with_help(
+                "statements start with a keyword such as `service`, `port`, `route` or `timeout`; see docs/language.md",
+            );
         }
         return d;
     }
@@ -63,8 +68,8 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Erro
 fn found_at(text: &str, pos: usize) -> String {
     let rest = text.get(pos..).unwrap_or("");
     let rest = rest.split(['\n', '\r']).next().unwrap_or("");
-    if rest.starts_with('"') {
-        let end = rest[1..].find('"').map_or(rest.len(), |i| i + 2);
+    if let Some(inner) = rest.strip_prefix('"') {
+        let end = inner.find('"').map_or(rest.len(), |i| i + 2);
         return rest[..end].to_string();
     }
     let word: String = rest
@@ -147,17 +152,118 @@ fn describe(r: Rule) -> String {
 
 /// Every keyword of the grammar (for suggestions).
 pub const KEYWORDS: &[&str] = &[
-    "mesh", "namespace", "profile", "jwt", "use", "std", "int", "duration", "percent", "string",
-    "name", "service", "external", "port", "target", "selector", "account", "subsets", "subset",
-    "endpoint", "labels", "weight", "host", "resolution", "address", "internal", "balance",
-    "sticky", "cookie", "header", "source_ip", "query", "ttl", "path", "ring", "maglev", "limits",
-    "eject", "tls", "sni", "ca", "san", "cert", "key", "credential", "timeout", "retries", "off",
-    "per_try", "on", "route", "when", "or", "and", "default", "ignore_case", "not", "method",
-    "from", "prefix", "regex", "present", "redirect", "code", "rest", "rewrite", "fault", "delay",
-    "abort", "mirror", "request", "response", "set", "add", "remove", "cors", "origins", "methods",
-    "headers", "expose", "max_age", "credentials", "egress", "auto", "outbound", "mtls", "domain",
-    "root_namespace", "authenticate", "require", "allow", "deny", "audit", "all", "nothing", "to",
-    "principal", "authenticated", "ip", "remote_ip", "claim", "source_namespace",
-    "source_principal", "audience", "presenter", "destination_port", "in", "contains", "issuer",
-    "jwks_uri", "jwks", "audiences", "forward_token", "payload",
+    "mesh",
+    "namespace",
+    "profile",
+    "jwt",
+    "use",
+    "std",
+    "int",
+    "duration",
+    "percent",
+    "string",
+    "name",
+    "service",
+    "external",
+    "port",
+    "target",
+    "selector",
+    "account",
+    "subsets",
+    "subset",
+    "endpoint",
+    "labels",
+    "weight",
+    "host",
+    "resolution",
+    "address",
+    "internal",
+    "balance",
+    "sticky",
+    "cookie",
+    "header",
+    "source_ip",
+    "query",
+    "ttl",
+    "path",
+    "ring",
+    "maglev",
+    "limits",
+    "eject",
+    "tls",
+    "sni",
+    "ca",
+    "san",
+    "cert",
+    "key",
+    "credential",
+    "timeout",
+    "retries",
+    "off",
+    "per_try",
+    "on",
+    "route",
+    "when",
+    "or",
+    "and",
+    "default",
+    "ignore_case",
+    "not",
+    "method",
+    "from",
+    "prefix",
+    "regex",
+    "present",
+    "redirect",
+    "code",
+    "rest",
+    "rewrite",
+    "fault",
+    "delay",
+    "abort",
+    "mirror",
+    "request",
+    "response",
+    "set",
+    "add",
+    "remove",
+    "cors",
+    "origins",
+    "methods",
+    "headers",
+    "expose",
+    "max_age",
+    "credentials",
+    "egress",
+    "auto",
+    "outbound",
+    "mtls",
+    "domain",
+    "root_namespace",
+    "authenticate",
+    "require",
+    "allow",
+    "deny",
+    "audit",
+    "all",
+    "nothing",
+    "to",
+    "principal",
+    "authenticated",
+    "ip",
+    "remote_ip",
+    "claim",
+    "source_namespace",
+    "source_principal",
+    "audience",
+    "presenter",
+    "destination_port",
+    "in",
+    "contains",
+    "issuer",
+    "jwks_uri",
+    "jwks",
+    "audiences",
+    "forward_token",
+    "payload",
 ];

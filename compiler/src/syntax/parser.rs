@@ -103,12 +103,18 @@ impl Cx<'_> {
             Rule::namespace_decl => {
                 it.next();
                 let name = self.ident(it.next().unwrap(), base);
-                ItemKind::Namespace { name, members: self.block(it.next(), base) }
+                ItemKind::Namespace {
+                    name,
+                    members: self.block(it.next(), base),
+                }
             }
             Rule::jwt_decl => {
                 it.next();
                 let name = self.ident(it.next().unwrap(), base);
-                ItemKind::Jwt { name, body: self.block(it.next(), base) }
+                ItemKind::Jwt {
+                    name,
+                    body: self.block(it.next(), base),
+                }
             }
             Rule::use_import => {
                 it.next();
@@ -228,7 +234,12 @@ impl Cx<'_> {
                         _ => body = Some(self.block(Some(p), base)),
                     }
                 }
-                StmtKind::Port { number, protocol, target, body }
+                StmtKind::Port {
+                    number,
+                    protocol,
+                    target,
+                    body,
+                }
             }
             Rule::selector_stmt => {
                 it.next();
@@ -265,7 +276,12 @@ impl Cx<'_> {
                         _ => weight = Some(self.expr(v, base)),
                     }
                 }
-                StmtKind::Endpoint { address, port, labels, weight }
+                StmtKind::Endpoint {
+                    address,
+                    port,
+                    labels,
+                    weight,
+                }
             }
             Rule::host_stmt | Rule::address_stmt => {
                 it.next();
@@ -355,7 +371,10 @@ impl Cx<'_> {
                         _ => {}
                     }
                 }
-                StmtKind::Rule(RouteRule { matches, action: action.unwrap() })
+                StmtKind::Rule(RouteRule {
+                    matches,
+                    action: action.unwrap(),
+                })
             }
             Rule::rewrite_stmt => {
                 it.next();
@@ -381,7 +400,10 @@ impl Cx<'_> {
                 } else {
                     FaultKind::Abort(v)
                 };
-                StmtKind::Fault { kind, percent: it.next().map(|p| self.expr(p, base)) }
+                StmtKind::Fault {
+                    kind,
+                    percent: it.next().map(|p| self.expr(p, base)),
+                }
             }
             Rule::mirror_stmt => {
                 it.next();
@@ -405,7 +427,12 @@ impl Cx<'_> {
                 it.next();
                 let name = self.expr(it.next().unwrap(), base);
                 let value = it.next().map(|v| self.expr(v, base));
-                StmtKind::Header { response, op, name, value }
+                StmtKind::Header {
+                    response,
+                    op,
+                    name,
+                    value,
+                }
             }
             Rule::cors_stmt => {
                 it.next();
@@ -484,7 +511,12 @@ impl Cx<'_> {
             Rule::claim_header_stmt => StmtKind::Security("claim"),
             _ => StmtKind::Security("payload"),
         };
-        Stmt { kind, span, head, doc: None }
+        Stmt {
+            kind,
+            span,
+            head,
+            doc: None,
+        }
     }
 
     fn retries(&self, parts: Vec<Pair<Rule>>, base: usize) -> StmtKind {
@@ -543,7 +575,10 @@ impl Cx<'_> {
         let cond = match rule {
             Rule::path_cond => {
                 let m = self.string_match(it.next().unwrap(), base);
-                Cond::Path { m, ignore_case: it.next().is_some() }
+                Cond::Path {
+                    m,
+                    ignore_case: it.next().is_some(),
+                }
             }
             Rule::header_cond | Rule::query_cond => {
                 let name = self.expr(it.next().unwrap(), base);
@@ -556,7 +591,10 @@ impl Cx<'_> {
             }
             Rule::not_header_cond => {
                 let name = self.expr(it.next().unwrap(), base);
-                Cond::NotHeader { name, m: it.next().map(|m| self.value_match(m, base)) }
+                Cond::NotHeader {
+                    name,
+                    m: it.next().map(|m| self.value_match(m, base)),
+                }
             }
             Rule::method_cond => Cond::Method(
                 it.filter(|p| p.as_rule() == Rule::method)
@@ -572,9 +610,7 @@ impl Cx<'_> {
                     _ => Cond::Sni(v),
                 }
             }
-            Rule::from_service_cond => {
-                Cond::FromService(self.ident(it.nth(1).unwrap(), base))
-            }
+            Rule::from_service_cond => Cond::FromService(self.ident(it.nth(1).unwrap(), base)),
             _ => Cond::FromNamespace(self.ident(it.nth(1).unwrap(), base)),
         };
         Sp::new(cond, span)
@@ -612,11 +648,12 @@ impl Cx<'_> {
                 Rule::redirect => {
                     let mut it = part.into_inner().filter(|p| p.as_rule() != Rule::kw_code).skip(1);
                     let url = self.expr(it.next().unwrap(), base);
-                    kind = ActionKind::Redirect { url, code: it.next().map(|c| self.expr(c, base)) };
+                    kind = ActionKind::Redirect {
+                        url,
+                        code: it.next().map(|c| self.expr(c, base)),
+                    };
                 }
-                Rule::destinations => {
-                    kind = ActionKind::Route(part.into_inner().map(|d| self.dest(d, base)).collect())
-                }
+                Rule::destinations => kind = ActionKind::Route(part.into_inner().map(|d| self.dest(d, base)).collect()),
                 Rule::block => options.extend(self.block(Some(part), base)),
                 _ => options.push(self.stmt(part, base)),
             }
@@ -642,7 +679,12 @@ impl Cx<'_> {
                 }
             }
         }
-        Dest { target, port, weight, span }
+        Dest {
+            target,
+            port,
+            weight,
+            span,
+        }
     }
 
     fn dest_target(&self, p: Pair<Rule>, base: usize) -> DestTarget {
@@ -651,7 +693,10 @@ impl Cx<'_> {
         match first.as_rule() {
             Rule::kw_service => {
                 let name = self.ident(it.next().unwrap(), base);
-                DestTarget::Service { name, subset: it.next().map(|s| self.ident(s, base)) }
+                DestTarget::Service {
+                    name,
+                    subset: it.next().map(|s| self.ident(s, base)),
+                }
             }
             Rule::kw_external => DestTarget::External(self.ident(it.next().unwrap(), base)),
             _ => DestTarget::Subset(self.ident(first, base)),
@@ -671,7 +716,6 @@ impl Cx<'_> {
         }
     }
 }
-
 
 /// Nanoseconds of a duration literal such as `1.5s` (saturating).
 fn parse_duration(s: &str) -> u64 {

@@ -75,9 +75,7 @@ pub fn split(text: &str, range: Range<usize>, top: bool) -> Vec<Range<usize>> {
 fn starts_top_keyword(bytes: &[u8], at: usize, end: usize) -> bool {
     TOP_KEYWORDS.iter().any(|k| {
         let k = k.as_bytes();
-        at + k.len() < end
-            && &bytes[at..at + k.len()] == k
-            && matches!(bytes[at + k.len()], b' ' | b'\t' | b'{')
+        at + k.len() < end && &bytes[at..at + k.len()] == k && matches!(bytes[at + k.len()], b' ' | b'\t' | b'{')
     })
 }
 

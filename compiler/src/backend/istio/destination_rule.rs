@@ -28,7 +28,13 @@ pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object
     let http = svc.ports.is_empty() || svc.ports.iter().any(|p| p.protocol.node.is_http());
     let name = &svc.name.node;
     let mut y = Yaml::new();
-    header(&mut y, "DestinationRule", name, &svc.namespace, &sources.location(svc.span));
+    header(
+        &mut y,
+        "DestinationRule",
+        name,
+        &svc.namespace,
+        &sources.location(svc.span),
+    );
     y.open("spec");
     y.str("host", &svc.host(&mesh.domain));
     if !top.is_empty() || !ports.is_empty() {
@@ -184,7 +190,14 @@ fn blocks(y: &mut Yaml, p: &Policy, http: bool) {
             Tls::Off => y.str("mode", "DISABLE"),
             Tls::Mesh => y.str("mode", "ISTIO_MUTUAL"),
             Tls::Simple(f) | Tls::Mutual(f) => {
-                y.str("mode", if matches!(t.node, Tls::Simple(_)) { "SIMPLE" } else { "MUTUAL" });
+                y.str(
+                    "mode",
+                    if matches!(t.node, Tls::Simple(_)) {
+                        "SIMPLE"
+                    } else {
+                        "MUTUAL"
+                    },
+                );
                 y.opt_str("clientCertificate", f.cert.as_deref());
                 y.opt_str("privateKey", f.key.as_deref());
                 y.opt_str("caCertificates", f.ca.as_deref());

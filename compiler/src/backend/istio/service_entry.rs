@@ -7,7 +7,12 @@ use crate::ir::{Mesh, Protocol, Resolution, Service, ServiceKind};
 
 pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object>) {
     let (hosts, resolution, addresses, internal) = match &svc.kind {
-        ServiceKind::External { hosts, resolution, addresses, internal } => (
+        ServiceKind::External {
+            hosts,
+            resolution,
+            addresses,
+            internal,
+        } => (
             hosts.iter().map(|h| h.node.clone()).collect(),
             resolution.node,
             addresses.iter().map(|a| a.node.clone()).collect(),
@@ -20,7 +25,13 @@ pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object
     };
     let name = &svc.name.node;
     let mut y = Yaml::new();
-    header(&mut y, "ServiceEntry", name, &svc.namespace, &sources.location(svc.span));
+    header(
+        &mut y,
+        "ServiceEntry",
+        name,
+        &svc.namespace,
+        &sources.location(svc.span),
+    );
     y.open("spec");
     y.str_list("hosts", &hosts);
     y.str_list("addresses", &addresses);

@@ -17,7 +17,15 @@ pub fn mesh_default(mesh: &Mesh, sources: &Sources, out: &mut Vec<Object>) {
             hosts: Vec::new(),
             outbound: Some(o.node),
         };
-        write(&scope, None, "default", &mesh.root_namespace, sources.location(o.span), out, &[]);
+        write(
+            &scope,
+            None,
+            "default",
+            &mesh.root_namespace,
+            sources.location(o.span),
+            out,
+            &[],
+        );
     }
 }
 
@@ -25,8 +33,19 @@ pub fn lower(mesh: &Mesh, ns: &Namespace, sources: &Sources, out: &mut Vec<Objec
     let mesh_mode = mesh.outbound.as_ref().map(|o| o.node);
     let ns_mode = ns.egress.as_ref().and_then(|s| s.outbound).or(mesh_mode);
     if let Some(scope) = &ns.egress {
-        let scope = Scope { outbound: ns_mode, ..scope.clone() };
-        write(&scope, None, "default", &ns.name.node, sources.location(scope.span), out, &[]);
+        let scope = Scope {
+            outbound: ns_mode,
+            ..scope.clone()
+        };
+        write(
+            &scope,
+            None,
+            "default",
+            &ns.name.node,
+            sources.location(scope.span),
+            out,
+            &[],
+        );
     }
     for svc in &ns.services {
         if let Some(scope) = &svc.egress {
@@ -34,10 +53,25 @@ pub fn lower(mesh: &Mesh, ns: &Namespace, sources: &Sources, out: &mut Vec<Objec
                 outbound: scope.outbound.or(ns_mode),
                 ..scope.clone()
             };
-            let selector: Vec<(String, String)> =
-                svc.selector.iter().map(|l| (l.key.node.clone(), l.value.node.clone())).collect();
-            let loc = sources.location(if scope.span == Span::default() { svc.span } else { scope.span });
-            write(&scope, Some(&svc.name.node), &svc.name.node, &ns.name.node, loc, out, &selector);
+            let selector: Vec<(String, String)> = svc
+                .selector
+                .iter()
+                .map(|l| (l.key.node.clone(), l.value.node.clone()))
+                .collect();
+            let loc = sources.location(if scope.span == Span::default() {
+                svc.span
+            } else {
+                scope.span
+            });
+            write(
+                &scope,
+                Some(&svc.name.node),
+                &svc.name.node,
+                &ns.name.node,
+                loc,
+                out,
+                &selector,
+            );
         }
     }
 }

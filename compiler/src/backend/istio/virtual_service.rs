@@ -36,14 +36,24 @@ pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object
     };
     let name = &svc.name.node;
     let mut y = Yaml::new();
-    header(&mut y, "VirtualService", name, &svc.namespace, &sources.location(svc.span));
+    header(
+        &mut y,
+        "VirtualService",
+        name,
+        &svc.namespace,
+        &sources.location(svc.span),
+    );
     y.open("spec");
     let hosts: Vec<String> = match &svc.kind {
         ServiceKind::External { hosts, .. } => hosts.iter().map(|h| h.node.clone()).collect(),
         ServiceKind::Kubernetes => vec![svc.host(&mesh.domain)],
     };
     y.str_list("hosts", &hosts);
-    for (kind, key) in [(RouteKind::Http, "http"), (RouteKind::Tls, "tls"), (RouteKind::Tcp, "tcp")] {
+    for (kind, key) in [
+        (RouteKind::Http, "http"),
+        (RouteKind::Tls, "tls"),
+        (RouteKind::Tcp, "tcp"),
+    ] {
         if !routes.iter().any(|r| r.kind == kind) {
             continue;
         }
@@ -92,10 +102,20 @@ fn http_route(y: &mut Yaml, mesh: &Mesh, svc: &Service, r: &Route) {
     }
     // A redirect is answered locally: timeouts and retries do not apply.
     let forwarded = matches!(r.action, Action::Forward(_));
-    if let Some(t) = o.timeout.as_ref().or(svc.defaults.timeout.as_ref()).filter(|_| forwarded) {
+    if let Some(t) = o
+        .timeout
+        .as_ref()
+        .or(svc.defaults.timeout.as_ref())
+        .filter(|_| forwarded)
+    {
         y.str("timeout", &duration(t.node));
     }
-    let retries = o.retries.as_ref().or(svc.defaults.retries.as_ref()).or(mesh.default_retries.as_ref()).filter(|_| forwarded);
+    let retries = o
+        .retries
+        .as_ref()
+        .or(svc.defaults.retries.as_ref())
+        .or(mesh.default_retries.as_ref())
+        .filter(|_| forwarded);
     if let Some(rt) = retries {
         y.open("retries");
         match &rt.node {
@@ -268,9 +288,9 @@ fn http_match(y: &mut Yaml, m: &Match) {
     for (key, pick) in [("headers", 0), ("withoutHeaders", 1), ("queryParams", 2)] {
         let items: Vec<(&String, &Option<StringMatch>)> = conds()
             .filter_map(|c| match (c, pick) {
-                (Condition::Header { name, m }, 0) | (Condition::WithoutHeader { name, m }, 1) | (Condition::Query { name, m }, 2) => {
-                    Some((name, m))
-                }
+                (Condition::Header { name, m }, 0)
+                | (Condition::WithoutHeader { name, m }, 1)
+                | (Condition::Query { name, m }, 2) => Some((name, m)),
                 _ => None,
             })
             .collect();
