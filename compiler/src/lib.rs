@@ -3,6 +3,9 @@
 //! Pipeline: [`syntax`] (parse) -> [`names`] (resolve, expand profiles, build
 //! the [`ir`]) -> [`check`] (diagnostics over the IR) -> [`backend`] (lower and emit).
 
+// pest_derive without `std` (no per-rule stack probing: see syntax::prescan::MAX_DEPTH) names `alloc`.
+extern crate alloc;
+
 pub mod backend;
 pub mod check;
 pub mod diag;
@@ -68,8 +71,5 @@ pub fn lower_istio(c: &Compilation) -> Option<Vec<Object>> {
     if c.has_errors() {
         return None;
     }
-    Some(backend::istio::lower(
-        &c.mesh,
-        &backend::istio::Sources { files: &c.files },
-    ))
+    Some(backend::istio::lower(&c.mesh, &backend::istio::Sources::new(&c.files)))
 }

@@ -70,3 +70,27 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     }
     i
 }
+
+/// Line starts of a text, for many offset -> line look-ups in O(log n).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: u32) -> usize {
+        self.starts.partition_point(|s| *s <= offset)
+    }
+}

@@ -28,12 +28,12 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Erro
     } else {
         format!("`{found}`")
     };
-    let keywords: Vec<&str> = positives.iter().filter_map(|r| keyword(*r)).collect();
     let mut d;
-    if keywords.len() > 8 && keywords.len() * 2 > positives.len() {
+    // `setting_stmt` is the last alternative of every statement position.
+    if positives.contains(&Rule::setting_key) {
         d = Diagnostic::error("E0001", span, format!("expected a statement, found {shown}"))
             .with_label("not a statement");
-        if let Some(s) = did_you_mean(&found, keywords.iter().copied()) {
+        if let Some(s) = did_you_mean(&found, KEYWORDS.iter().copied()) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else {
             d = d.with_help(

@@ -8,18 +8,26 @@ mod virtual_service;
 use super::yaml::Yaml;
 use super::Object;
 use crate::ir::Mesh;
-use crate::span::{line_col, SourceFile, Span};
+use crate::span::{LineIndex, SourceFile, Span};
 
 /// Where each object came from, for the `meshc.dev/source` annotation.
 pub struct Sources<'a> {
-    pub files: &'a [SourceFile],
+    files: &'a [SourceFile],
+    lines: Vec<LineIndex>,
 }
 
 impl Sources<'_> {
+    pub fn new(files: &[SourceFile]) -> Sources<'_> {
+        Sources {
+            files,
+            lines: files.iter().map(|f| LineIndex::new(&f.text)).collect(),
+        }
+    }
+
     pub fn location(&self, span: Span) -> String {
-        match self.files.get(span.file as usize) {
-            Some(f) => format!("{}:{}", f.path, line_col(&f.text, span.start as usize).0),
-            None => "<unknown>".into(),
+        match (self.files.get(span.file as usize), self.lines.get(span.file as usize)) {
+            (Some(f), Some(l)) => format!("{}:{}", f.path, l.line(span.start)),
+            _ => "<unknown>".into(),
         }
     }
 }

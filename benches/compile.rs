@@ -1,0 +1,105 @@
+//! `cargo bench --bench compile`: compile time and peak memory on generated
+//! programs of N services (see docs/performance.md). Prints medians.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use meshc_compiler::{self as compiler, SourceFile};
+
+/// N services, each with 3 subsets, a header route, a 90/10 default,
+/// retries, limits and outlier ejection, spread over namespaces of 50.
+fn generate(n: usize) -> String {
+    let mut s = String::with_capacity(n * 400);
+    for ns in 0..n.div_ceil(50) {
+        s.push_str(&format!("namespace team-{ns} {{\n"));
+        for i in ns * 50..((ns + 1) * 50).min(n) {
+            s.push_str(&format!(
+                "  service svc-{i} {{
+    port 8080 http
+    subsets version: v1, v2, v3
+    retries 3 per_try 2s on gateway_error, connect_failure
+    limits {{ max_connections 100; max_pending 10 }}
+    eject {{ consecutive_5xx 5; interval 10s; base_time 30s }}
+    route {{
+      when header \"x-canary\" == \"true\" => v3
+      default => v1 90%, v2 10%
+    }}
+  }}
+"
+            ));
+        }
+        s.push_str("}\n");
+    }
+    s
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+/// Peak RSS (KiB) of the largest child process so far.
+fn children_max_rss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a plain struct we own.
+    unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init().ru_maxrss
+    }
+}
+
+fn main() {
+    let exe = env!("CARGO_BIN_EXE_meshc");
+    println!(
+        "{:>6} {:>8} {:>12} {:>12} {:>12} {:>10} {:>12}",
+        "N", "lines", "check", "in-process", "meshc wall", "peak MB", "per service"
+    );
+    for n in [100, 1000, 5000] {
+        let src = generate(n);
+        let files = vec![SourceFile {
+            path: "gen.mesh".into(),
+            text: src.clone(),
+        }];
+        let runs = if n >= 5000 { 7 } else { 15 };
+        let check = time(runs, || compiler::check(files.clone()));
+        let full = time(runs, || {
+            let c = compiler::check(files.clone());
+            compiler::backend::stream(&compiler::lower_istio(&c).expect("generated program compiles"))
+        });
+        let dir = std::env::temp_dir().join(format!("meshc-bench-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("gen.mesh");
+        std::fs::File::create(&path).unwrap().write_all(src.as_bytes()).unwrap();
+        let wall = time(runs, || {
+            let st = Command::new(exe)
+                .arg("compile")
+                .arg(&path)
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(st.success());
+        });
+        let rss_mb = children_max_rss_kib() as f64 / 1024.0;
+        println!(
+            "{n:>6} {:>8} {:>10.1}ms {:>10.1}ms {:>10.1}ms {rss_mb:>10.1} {:>10.1}us",
+            src.lines().count(),
+            check.as_secs_f64() * 1e3,
+            full.as_secs_f64() * 1e3,
+            wall.as_secs_f64() * 1e3,
+            full.as_secs_f64() * 1e6 / n as f64
+        );
+    }
+}
