@@ -6,14 +6,14 @@ use crate::span::{Sp, Span};
 pub type Ident = Sp<String>;
 
 /// One parsed file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Module {
     pub items: Vec<Item>,
     /// Every `#` comment, in source order (the formatter re-attaches them).
     pub comments: Vec<Span>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub kind: ItemKind,
     pub span: Span,
@@ -21,7 +21,7 @@ pub struct Item {
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ItemKind {
     Mesh(Vec<Stmt>),
     Namespace {
@@ -37,14 +37,14 @@ pub enum ItemKind {
     Import(Ident),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub name: Ident,
     pub params: Vec<Param>,
     pub body: Vec<Stmt>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Param {
     pub name: Ident,
     pub ty: Sp<ParamType>,
@@ -89,13 +89,13 @@ pub struct Expr {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Label {
     pub key: Sp<String>,
     pub value: Sp<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub span: Span,
@@ -104,7 +104,7 @@ pub struct Stmt {
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum StmtKind {
     Service {
         name: Ident,
@@ -233,7 +233,7 @@ impl StmtKind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum HashKey {
     Cookie {
         name: Expr,
@@ -245,21 +245,21 @@ pub enum HashKey {
     Query(Expr),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Retries {
     pub attempts: Expr,
     pub per_try: Option<Expr>,
     pub on: Vec<Ident>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RouteRule {
     /// Alternatives joined by `or`; each is conditions joined by `and`. Empty for `default`.
     pub matches: Vec<Vec<Sp<Cond>>>,
     pub action: Action,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Cond {
     Path { m: StrMatch, ignore_case: bool },
     Header { name: Expr, m: ValueMatch },
@@ -273,20 +273,20 @@ pub enum Cond {
     FromNamespace(Ident),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum StrMatch {
     Exact(Expr),
     Prefix(Expr),
     Regex(Expr),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ValueMatch {
     Str(StrMatch),
     Present,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     pub kind: ActionKind,
     /// Options written inline after the destination and those in its block.
@@ -294,13 +294,13 @@ pub struct Action {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ActionKind {
     Redirect { url: Expr, code: Option<Expr> },
     Route(Vec<Dest>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Dest {
     pub target: DestTarget,
     pub port: Option<Expr>,
@@ -308,13 +308,13 @@ pub struct Dest {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Weight {
     Percent(Expr),
     Rest(Span),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DestTarget {
     /// A bare name: a subset of the enclosing service.
     Subset(Ident),
@@ -326,14 +326,14 @@ pub enum DestTarget {
     External(Ident),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Rewrite {
     Path(Expr),
     PathRegex(Expr, Expr),
     Host(Expr),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
     Delay(Expr),
     Abort(Expr),
@@ -346,7 +346,7 @@ pub enum HeaderOp {
     Remove,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CorsItem {
     Origins(Vec<StrMatch>),
     Methods(Vec<Sp<String>>),
@@ -356,7 +356,7 @@ pub enum CorsItem {
     Credentials(Span),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Egress {
     Auto,
     Namespaces(Vec<Ident>),
@@ -364,7 +364,7 @@ pub enum Egress {
     Externals(Vec<Ident>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Use {
     /// `std.NAME` or `NAME`.
     pub std: bool,
@@ -372,7 +372,7 @@ pub struct Use {
     pub args: Vec<Arg>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Arg {
     pub name: Option<Ident>,
     pub value: Expr,

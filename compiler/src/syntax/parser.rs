@@ -5,6 +5,7 @@ use pest::Parser;
 
 use super::ast::*;
 use super::errors::syntax_error;
+use super::fast;
 use super::prescan;
 use crate::diag::Diagnostic;
 use crate::span::{FileId, Sp, Span};
@@ -16,6 +17,11 @@ pub struct MeshParser;
 /// Parses one file. Never fails: broken declarations become diagnostics and
 /// are left out of the module; the rest is kept.
 pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    parse_with(file, text, true)
+}
+
+/// `fast: false` parses with pest alone (the reference the fast path is tested against).
+pub(super) fn parse_with(file: FileId, text: &str, fast: bool) -> (Module, Vec<Diagnostic>) {
     let mut module = Module {
         items: Vec::new(),
         comments: prescan::comments(text)
@@ -24,11 +30,19 @@ pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
             .collect(),
     };
     let mut diags = Vec::new();
-    let cx = Cx { file, text };
+    let cx = Cx { file, text, fast };
     for chunk in prescan::split(text, 0..text.len(), true) {
         let doc = prescan::doc_above(text, chunk.start);
+        if let Some(e) = prescan::too_deep(file, text, chunk.clone()) {
+            diags.push(e);
+            continue;
+        }
         if let Some(item) = cx.namespace(chunk.clone(), &mut diags) {
             module.items.push(Item { doc, ..item });
+            continue;
+        }
+        if let Some(Ok((kind, span))) = fast.then(|| fast::Parser::new(file, text, chunk.clone()).top_item()) {
+            module.items.push(Item { kind, span, doc });
             continue;
         }
         match MeshParser::parse(Rule::top_item, &text[chunk.clone()]) {
@@ -49,12 +63,16 @@ pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 struct Cx<'a> {
     file: FileId,
     text: &'a str,
+    fast: bool,
 }
 
 impl Cx<'_> {
+    /// The pair's span without the blanks and comments pest may have skipped
+    /// at its end before an optional part that did not match.
     fn span(&self, p: &Pair<Rule>, base: usize) -> Span {
         let s = p.as_span();
-        Span::new(self.file, base + s.start(), base + s.end())
+        let start = base + s.start();
+        Span::new(self.file, start, trim_end(self.text, start, base + s.end()))
     }
 
     fn ident(&self, p: Pair<Rule>, base: usize) -> Ident {
@@ -74,6 +92,14 @@ impl Cx<'_> {
         let mut members = Vec::new();
         for m in prescan::split(self.text, head_end..chunk.end - 1, false) {
             let doc = prescan::doc_above(self.text, m.start);
+            if let Some(Ok(mut s)) = self
+                .fast
+                .then(|| fast::Parser::new(self.file, self.text, m.clone()).member())
+            {
+                s.doc = doc;
+                members.push(s);
+                continue;
+            }
             match MeshParser::parse(Rule::member_item, &self.text[m.clone()]) {
                 Ok(mut pairs) => {
                     if let Some(p) = pairs.next().and_then(|p| p.into_inner().next()) {
@@ -717,8 +743,38 @@ impl Cx<'_> {
     }
 }
 
+fn trim_end(text: &str, start: usize, mut end: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        while end > start && matches!(bytes[end - 1], b' ' | b'\t' | b'\r' | b'\n' | b'\\') {
+            end -= 1;
+        }
+        // A comment runs to the end of its line: cut at its `#` if it is inside the span.
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1).max(start);
+        match comment_start(&bytes[line_start..end]) {
+            Some(i) => end = line_start + i,
+            None => return end,
+        }
+    }
+}
+
+fn comment_start(line: &[u8]) -> Option<usize> {
+    let mut in_str = false;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'#' if !in_str => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Nanoseconds of a duration literal such as `1.5s` (saturating).
-fn parse_duration(s: &str) -> u64 {
+pub(super) fn parse_duration(s: &str) -> u64 {
     let (num, unit) = match s.strip_suffix("ms") {
         Some(n) => (n, 1_000_000f64),
         None => {
@@ -740,7 +796,7 @@ fn parse_duration(s: &str) -> u64 {
     }
 }
 
-fn unescape(s: &str) -> String {
+pub(super) fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {

@@ -145,3 +145,47 @@ pub fn doc_above(text: &str, offset: usize) -> Option<String> {
     lines.reverse();
     Some(lines.join("\n"))
 }
+
+/// Deepest `{`/`(` nesting accepted. The parsers recurse per level; this bound
+/// keeps any input far from the stack limit.
+pub const MAX_DEPTH: usize = 64;
+
+/// E0002 when a declaration nests deeper than [`MAX_DEPTH`].
+pub fn too_deep(file: crate::span::FileId, text: &str, range: Range<usize>) -> Option<crate::diag::Diagnostic> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = range.start;
+    while i < range.end {
+        match bytes[i] {
+            b'"' => {
+                i = skip_string(bytes, i, range.end);
+                continue;
+            }
+            b'#' => {
+                while i < range.end && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' | b'(' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let span = crate::span::Span::new(file, i, i + 1);
+                    return Some(
+                        crate::diag::Diagnostic::error(
+                            "E0002",
+                            span,
+                            format!("blocks nest deeper than {MAX_DEPTH} levels"),
+                        )
+                        .with_label("too deep")
+                        .with_help("no meaningful program nests this deep; check for unbalanced braces"),
+                    );
+                }
+            }
+            b'}' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
