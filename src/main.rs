@@ -96,10 +96,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             match out {
                 None => {
-                    let mut stdout = std::io::stdout().lock();
-                    stdout
-                        .write_all(compiler::backend::stream(&objects).as_bytes())
-                        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+                    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                    for o in &objects {
+                        stdout
+                            .write_all(b"---\n")
+                            .and_then(|_| stdout.write_all(o.yaml.as_bytes()))
+                            .map_err(|e| format!("cannot write to stdout: {e}"))?;
+                    }
+                    stdout.flush().map_err(|e| format!("cannot write to stdout: {e}"))?;
                 }
                 Some(dir) => {
                     for o in &objects {
@@ -112,6 +116,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                 }
             }
+            // The process ends here: freeing the program and its output would only cost time.
+            std::mem::forget((c, objects));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -312,13 +312,14 @@ pub enum Weight {
 pub struct RouteOptions {
     pub timeout: Option<Sp<Duration>>,
     pub retries: Option<Sp<Retry>>,
-    pub rewrite: Option<Rewrite>,
+    // Rare options are boxed: every route carries these fields.
+    pub rewrite: Option<Box<Rewrite>>,
     pub delay: Option<(Sp<Duration>, Option<f64>)>,
     pub abort: Option<(Sp<u32>, Option<f64>)>,
-    pub mirror: Option<Mirror>,
-    pub request_headers: HeaderOps,
-    pub response_headers: HeaderOps,
-    pub cors: Option<Cors>,
+    pub mirror: Option<Box<Mirror>>,
+    pub request_headers: Option<Box<HeaderOps>>,
+    pub response_headers: Option<Box<HeaderOps>>,
+    pub cors: Option<Box<Cors>>,
     /// Spans of options that only HTTP routes can carry.
     pub http_only: Vec<Sp<&'static str>>,
 }

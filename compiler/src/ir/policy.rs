@@ -4,18 +4,19 @@ use super::Duration;
 use crate::span::Sp;
 
 /// One level of traffic policy (service, port or subset). Unset fields inherit.
+/// Blocks are boxed: most levels set none, and programs have thousands of levels.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Policy {
     pub lb: Option<Sp<LoadBalancer>>,
-    pub limits: Limits,
-    pub eject: Option<Eject>,
+    pub limits: Option<Box<Limits>>,
+    pub eject: Option<Box<Eject>>,
     pub tls: Option<Sp<Tls>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LoadBalancer {
     Simple(Balance),
-    Hash(Sticky),
+    Hash(Box<Sticky>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +78,8 @@ pub struct Eject {
 pub enum Tls {
     Off,
     Mesh,
-    Simple(TlsFiles),
-    Mutual(TlsFiles),
+    Simple(Box<TlsFiles>),
+    Mutual(Box<TlsFiles>),
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -107,34 +108,43 @@ impl Policy {
     pub fn overlay(&self, top: &Policy) -> Policy {
         let mut out = self.clone();
         overlay_fields!(out, top, lb, tls);
-        overlay_fields!(
-            out.limits,
-            top.limits,
-            max_connections,
-            connect_timeout,
-            idle_timeout,
-            max_pending,
-            max_requests,
-            max_requests_per_connection,
-            max_retries
-        );
-        out.eject = match (&self.eject, &top.eject) {
-            (Some(b), Some(t)) => {
-                let mut e = b.clone();
-                overlay_fields!(
-                    e,
-                    t,
-                    consecutive_5xx,
-                    consecutive_gateway_errors,
-                    interval,
-                    base_time,
-                    max_percent,
-                    min_health
-                );
-                Some(e)
-            }
-            (b, t) => t.clone().or_else(|| b.clone()),
-        };
+        out.limits = merge(&self.limits, &top.limits, |l, t| {
+            overlay_fields!(
+                l,
+                t,
+                max_connections,
+                connect_timeout,
+                idle_timeout,
+                max_pending,
+                max_requests,
+                max_requests_per_connection,
+                max_retries
+            );
+        });
+        out.eject = merge(&self.eject, &top.eject, |e, t| {
+            overlay_fields!(
+                e,
+                t,
+                consecutive_5xx,
+                consecutive_gateway_errors,
+                interval,
+                base_time,
+                max_percent,
+                min_health
+            );
+        });
         out
+    }
+}
+
+/// Field-by-field merge of two optional blocks.
+fn merge<T: Clone>(base: &Option<Box<T>>, top: &Option<Box<T>>, fields: impl Fn(&mut T, &T)) -> Option<Box<T>> {
+    match (base, top) {
+        (Some(b), Some(t)) => {
+            let mut out = b.clone();
+            fields(&mut out, t);
+            Some(out)
+        }
+        (b, t) => t.clone().or_else(|| b.clone()),
     }
 }

@@ -40,7 +40,7 @@ impl<'a> Elab<'a> {
                     }
                 }
                 StmtKind::Retries(r) => {
-                    mesh.default_retries = self.retries(r.as_ref(), &frame).map(|r| Sp::new(r, s.span))
+                    mesh.default_retries = self.retries(r.as_deref(), &frame).map(|r| Sp::new(r, s.span))
                 }
                 StmtKind::Mtls(_) => self.unsupported("mtls", s.head),
                 _ => {}

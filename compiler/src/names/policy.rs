@@ -31,7 +31,7 @@ impl<'a> Elab<'a> {
                 self.set_lb(policy, Sp::new(LoadBalancer::Simple(b), s.span));
             }
             StmtKind::Sticky { key, ring, maglev } => {
-                let key = match key {
+                let key = match &**key {
                     ast::HashKey::Cookie { name, ttl, path } => {
                         let Some(name) = self.eval().string(name, frame) else {
                             return true;
@@ -62,12 +62,15 @@ impl<'a> Elab<'a> {
                     (Some(r), None) => self.eval().int(r, frame).map(|r| HashAlgorithm::Ring(r.node)),
                     (None, None) => None,
                 };
-                self.set_lb(policy, Sp::new(LoadBalancer::Hash(Sticky { key, algorithm }), s.span));
+                self.set_lb(policy, Sp::new(LoadBalancer::Hash(Box::new(Sticky { key, algorithm })), s.span));
             }
             StmtKind::Limits(body) => {
+                let mut l = policy.limits.take().unwrap_or_default();
                 for (st, f) in self.flatten(body, frame, Ctx::Limits) {
-                    self.limit(&mut policy.limits, st, &f);
+                    self.limit(&mut l, st, &f);
                 }
+                // An empty `limits { }` sets nothing, so it leaves no block behind.
+                policy.limits = (*l != ir::Limits::default()).then_some(l);
             }
             StmtKind::Eject(body) => {
                 let mut e = policy.eject.clone().unwrap_or_default();
@@ -171,8 +174,8 @@ impl<'a> Elab<'a> {
         match mode.node.as_str() {
             "off" => Some(Tls::Off),
             "mesh" => Some(Tls::Mesh),
-            "simple" => Some(Tls::Simple(files)),
-            "mutual" => Some(Tls::Mutual(files)),
+            "simple" => Some(Tls::Simple(Box::new(files))),
+            "mutual" => Some(Tls::Mutual(Box::new(files))),
             _ => {
                 self.unknown_value("TLS mode", mode, &["simple", "mutual", "mesh", "off"]);
                 None

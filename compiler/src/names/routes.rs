@@ -396,7 +396,7 @@ impl<'a> Elab<'a> {
         let kw = s.kind.keyword();
         match &s.kind {
             StmtKind::Timeout(e) => o.timeout = self.eval().duration(e, f),
-            StmtKind::Retries(r) => o.retries = self.retries(r.as_ref(), f).map(|r| Sp::new(r, s.span)),
+            StmtKind::Retries(r) => o.retries = self.retries(r.as_deref(), f).map(|r| Sp::new(r, s.span)),
             StmtKind::Rewrite(r) => {
                 let rw = o.rewrite.get_or_insert_with(Default::default);
                 match r {
@@ -439,12 +439,12 @@ impl<'a> Elab<'a> {
                     self.check_port(svc, p);
                 }
                 let percent = percent.as_ref().and_then(|p| self.eval().percent(p, f)).map(|p| p.node);
-                o.mirror = Some(ir::Mirror {
+                o.mirror = Some(Box::new(ir::Mirror {
                     host: svc.host(&self.domain),
                     subset,
                     port: port.map(|p| p.node),
                     percent,
-                });
+                }));
             }
             StmtKind::Header {
                 response,
@@ -471,9 +471,9 @@ impl<'a> Elab<'a> {
                     }
                 };
                 let ops = if *response {
-                    &mut o.response_headers
+                    o.response_headers.get_or_insert_with(Default::default)
                 } else {
-                    &mut o.request_headers
+                    o.request_headers.get_or_insert_with(Default::default)
                 };
                 match value {
                     Some(v) if *op == ast::HeaderOp::Set => ops.set.push((name.node, v)),
@@ -511,7 +511,7 @@ impl<'a> Elab<'a> {
                         ast::CorsItem::Credentials(_) => c.credentials = true,
                     }
                 }
-                o.cors = Some(c);
+                o.cors = Some(Box::new(c));
             }
             _ => return,
         }

@@ -72,7 +72,7 @@ impl<'a> Elab<'a> {
                     target,
                     body,
                 } => {
-                    if let Some(p) = self.port(number, protocol, target.as_ref(), body.as_deref(), s.span, &f) {
+                    if let Some(p) = self.port(number, protocol, target.as_deref(), body.as_deref(), s.span, &f) {
                         match svc.port(p.number.node) {
                             Some(first) => {
                                 let first = first.number.span;
@@ -164,7 +164,7 @@ impl<'a> Elab<'a> {
                 }
                 StmtKind::Internal => internal = true,
                 StmtKind::Timeout(e) => svc.defaults.timeout = self.eval().duration(e, &f),
-                StmtKind::Retries(r) => svc.defaults.retries = self.retries(r.as_ref(), &f).map(|r| Sp::new(r, s.span)),
+                StmtKind::Retries(r) => svc.defaults.retries = self.retries(r.as_deref(), &f).map(|r| Sp::new(r, s.span)),
                 StmtKind::Route(_) => {
                     if let Some(first) = svc.route_span {
                         self.diags.push(

@@ -117,7 +117,7 @@ pub enum StmtKind {
     Port {
         number: Expr,
         protocol: Ident,
-        target: Option<Expr>,
+        target: Option<Box<Expr>>,
         body: Option<Vec<Stmt>>,
     },
     Selector(Vec<Label>),
@@ -133,17 +133,18 @@ pub enum StmtKind {
     },
     Endpoint {
         address: Expr,
-        port: Option<Expr>,
+        port: Option<Box<Expr>>,
         labels: Vec<Label>,
-        weight: Option<Expr>,
+        weight: Option<Box<Expr>>,
     },
     Host(Vec<Expr>),
     Resolution(Ident),
     Address(Vec<Expr>),
     Internal,
     Balance(Ident),
+    // Large, rare parts are boxed to keep every statement small.
     Sticky {
-        key: HashKey,
+        key: Box<HashKey>,
         ring: Option<Expr>,
         maglev: Option<Expr>,
     },
@@ -159,16 +160,16 @@ pub enum StmtKind {
     },
     Timeout(Expr),
     /// `None` is `retries off`.
-    Retries(Option<Retries>),
+    Retries(Option<Box<Retries>>),
     Route(Vec<Stmt>),
-    Rule(RouteRule),
+    Rule(Box<RouteRule>),
     Rewrite(Rewrite),
     Fault {
         kind: FaultKind,
         percent: Option<Expr>,
     },
     Mirror {
-        target: DestTarget,
+        target: Box<DestTarget>,
         port: Option<Expr>,
         percent: Option<Expr>,
     },

@@ -545,7 +545,7 @@ impl<'s> Parser<'s> {
                 StmtKind::Port {
                     number,
                     protocol,
-                    target,
+                    target: target.map(Box::new),
                     body: self.opt_block()?,
                 }
             }
@@ -600,9 +600,9 @@ impl<'s> Parser<'s> {
                 }
                 StmtKind::Endpoint {
                     address,
-                    port,
+                    port: port.map(Box::new),
                     labels,
-                    weight,
+                    weight: weight.map(Box::new),
                 }
             }
             "host" => {
@@ -669,10 +669,10 @@ impl<'s> Parser<'s> {
                         matches.push(self.match_alt()?);
                     }
                 }
-                StmtKind::Rule(RouteRule {
+                StmtKind::Rule(Box::new(RouteRule {
                     matches,
                     action: self.action()?,
-                })
+                }))
             }
             "rewrite" | "fault" | "mirror" | "request" | "response" => {
                 self.next()?;
@@ -773,7 +773,7 @@ impl<'s> Parser<'s> {
                 _ => break,
             }
         }
-        Ok(StmtKind::Sticky { key, ring, maglev })
+        Ok(StmtKind::Sticky { key: Box::new(key), ring, maglev })
     }
 
     fn next_word(&mut self) -> R<&'s str> {
@@ -801,7 +801,7 @@ impl<'s> Parser<'s> {
                 on.push(self.ident()?);
             }
         }
-        Ok(StmtKind::Retries(Some(Retries { attempts, per_try, on })))
+        Ok(StmtKind::Retries(Some(Box::new(Retries { attempts, per_try, on }))))
     }
 
     fn match_alt(&mut self) -> R<Vec<Sp<Cond>>> {
@@ -1046,7 +1046,7 @@ impl<'s> Parser<'s> {
                 } else {
                     None
                 };
-                StmtKind::Mirror { target, port, percent }
+                StmtKind::Mirror { target: Box::new(target), port, percent }
             }
             _ => {
                 let op = match self.next_word()? {

@@ -263,7 +263,7 @@ impl Cx<'_> {
                 StmtKind::Port {
                     number,
                     protocol,
-                    target,
+                    target: target.map(Box::new),
                     body,
                 }
             }
@@ -304,9 +304,9 @@ impl Cx<'_> {
                 }
                 StmtKind::Endpoint {
                     address,
-                    port,
+                    port: port.map(Box::new),
                     labels,
-                    weight,
+                    weight: weight.map(Box::new),
                 }
             }
             Rule::host_stmt | Rule::address_stmt => {
@@ -341,7 +341,7 @@ impl Cx<'_> {
                         maglev = v;
                     }
                 }
-                StmtKind::Sticky { key, ring, maglev }
+                StmtKind::Sticky { key: Box::new(key), ring, maglev }
             }
             Rule::limits_stmt | Rule::eject_stmt => {
                 it.next();
@@ -397,10 +397,10 @@ impl Cx<'_> {
                         _ => {}
                     }
                 }
-                StmtKind::Rule(RouteRule {
+                StmtKind::Rule(Box::new(RouteRule {
                     matches,
                     action: action.unwrap(),
-                })
+                }))
             }
             Rule::rewrite_stmt => {
                 it.next();
@@ -441,7 +441,7 @@ impl Cx<'_> {
                         _ => percent = Some(self.expr(p, base)),
                     }
                 }
-                StmtKind::Mirror { target, port, percent }
+                StmtKind::Mirror { target: Box::new(target), port, percent }
             }
             Rule::header_stmt => {
                 let response = it.next().unwrap().as_str() == "response";
@@ -560,7 +560,7 @@ impl Cx<'_> {
                 _ => {}
             }
         }
-        StmtKind::Retries(Some(Retries { attempts, per_try, on }))
+        StmtKind::Retries(Some(Box::new(Retries { attempts, per_try, on })))
     }
 
     fn hash_key(&self, p: Pair<Rule>, base: usize) -> HashKey {

@@ -4,7 +4,7 @@
 use super::{header, object, Sources};
 use crate::backend::yaml::Yaml;
 use crate::backend::{duration, Object};
-use crate::ir::{Balance, HashAlgorithm, HashKey, LoadBalancer, Mesh, Policy, Service, Tls};
+use crate::ir::{Balance, HashAlgorithm, HashKey, Limits, LoadBalancer, Mesh, Policy, Service, Tls};
 
 pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object>) {
     let mut top = svc.policy.clone();
@@ -135,7 +135,8 @@ fn blocks(y: &mut Yaml, p: &Policy, http: bool) {
         }
         y.close();
     }
-    let l = &p.limits;
+    let none = Limits::default();
+    let l = p.limits.as_deref().unwrap_or(&none);
     let idle_tcp = if http { None } else { l.idle_timeout };
     let idle_http = if http { l.idle_timeout } else { None };
     let tcp = l.max_connections.is_some() || l.connect_timeout.is_some() || idle_tcp.is_some();

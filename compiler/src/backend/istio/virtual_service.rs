@@ -172,10 +172,10 @@ fn http_route(y: &mut Yaml, mesh: &Mesh, svc: &Service, r: &Route) {
         y.close();
         percentage(y, "mirrorPercentage", m.percent.unwrap_or(100.0));
     }
-    if !o.request_headers.is_empty() || !o.response_headers.is_empty() {
+    if o.request_headers.is_some() || o.response_headers.is_some() {
         y.open("headers");
-        header_ops(y, "request", &o.request_headers);
-        header_ops(y, "response", &o.response_headers);
+        header_ops(y, "request", o.request_headers.as_deref());
+        header_ops(y, "response", o.response_headers.as_deref());
         y.close();
     }
     if let Some(c) = &o.cors {
@@ -208,10 +208,8 @@ fn percentage(y: &mut Yaml, key: &str, value: f64) {
     y.close();
 }
 
-fn header_ops(y: &mut Yaml, key: &str, ops: &HeaderOps) {
-    if ops.is_empty() {
-        return;
-    }
+fn header_ops(y: &mut Yaml, key: &str, ops: Option<&HeaderOps>) {
+    let Some(ops) = ops.filter(|o| !o.is_empty()) else { return };
     y.open(key);
     for (field, list) in [("set", &ops.set), ("add", &ops.add)] {
         if !list.is_empty() {
