@@ -38,6 +38,12 @@ impl Compilation {
 /// Files are taken in path order, so the caller's order does not matter.
 pub fn check(mut files: Vec<SourceFile>) -> Compilation {
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in &mut files {
+        // A byte-order mark is not part of the program; blanks keep every offset.
+        if f.text.starts_with('\u{feff}') {
+            f.text.replace_range(..3, "   ");
+        }
+    }
     let user = files.len();
     for (name, text) in stdlib::FILES {
         files.push(SourceFile {

@@ -325,6 +325,7 @@ namespace shop {
   }
   external payments {
     host "api.stripe.com"
+    port 80 http target 443
     port 443 https
     tls simple sni "api.stripe.com"
   }

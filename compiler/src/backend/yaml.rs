@@ -9,7 +9,9 @@ pub struct Yaml {
     indent: usize,
     /// The next line continues a `- ` already written.
     in_dash: bool,
-    stack: Vec<usize>,
+    /// Per open map or list: the indentation to return to, and the output
+    /// length right after its key (unchanged on close means it is empty).
+    stack: Vec<(usize, usize, bool)>,
 }
 
 impl Yaml {
@@ -72,7 +74,7 @@ impl Yaml {
         self.start_line();
         self.out.push_str(key);
         self.out.push_str(":\n");
-        self.stack.push(self.indent);
+        self.stack.push((self.indent, self.out.len(), false));
         self.indent += 2;
     }
 
@@ -81,11 +83,17 @@ impl Yaml {
         self.start_line();
         self.out.push_str(key);
         self.out.push_str(":\n");
-        self.stack.push(self.indent);
+        self.stack.push((self.indent, self.out.len(), true));
     }
 
+    /// Closes the innermost map or list; an empty one is written `{}` or `[]`.
     pub fn close(&mut self) {
-        self.indent = self.stack.pop().unwrap_or(0);
+        let (indent, len, list) = self.stack.pop().unwrap_or((0, usize::MAX, false));
+        self.indent = indent;
+        if self.out.len() == len {
+            self.out.pop();
+            self.out.push_str(if list { " []\n" } else { " {}\n" });
+        }
     }
 
     /// Starts a map item of the current list; close it with [`Yaml::close`].
@@ -93,7 +101,7 @@ impl Yaml {
         self.start_line();
         self.out.push_str("- ");
         self.in_dash = true;
-        self.stack.push(self.indent);
+        self.stack.push((self.indent, usize::MAX, false));
         self.indent += 2;
     }
 
@@ -106,13 +114,13 @@ impl Yaml {
     }
 
     /// `key: [a, b]` as a block list of strings.
-    pub fn str_list(&mut self, key: &str, values: &[String]) {
+    pub fn str_list<S: AsRef<str>>(&mut self, key: &str, values: &[S]) {
         if values.is_empty() {
             return;
         }
         self.open_list(key);
         for v in values {
-            self.str_item(v);
+            self.str_item(v.as_ref());
         }
         self.close();
     }
@@ -212,6 +220,18 @@ mod tests {
         y.close();
         y.close();
         assert_eq!(y.out, "spec:\n  hosts:\n  - a\n  http:\n  - name: x\n    weight: 10\n");
+    }
+
+    #[test]
+    fn empty_blocks_are_explicit() {
+        let mut y = Yaml::new();
+        y.open("spec");
+        y.open("outlierDetection");
+        y.close();
+        y.open_list("hosts");
+        y.close();
+        y.close();
+        assert_eq!(y.out, "spec:\n  outlierDetection: {}\n  hosts: []\n");
     }
 
     #[test]

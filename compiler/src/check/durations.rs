@@ -4,10 +4,17 @@ use crate::diag::Diagnostic;
 use crate::ir::{Mesh, Retry};
 
 const MS: u64 = 1_000_000;
+const MAX: u64 = 10 * 365 * 24 * 3600 * 1_000_000_000;
 
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for d in &mesh.values.durations {
-        if d.node < MS {
+        if d.node == u64::MAX || d.node > MAX {
+            out.push(
+                Diagnostic::error("E0204", d.span, "duration is too long")
+                    .with_label("more than 10 years")
+                    .with_help("Istio durations are at most a few years; write a shorter one"),
+            );
+        } else if d.node < MS {
             out.push(
                 Diagnostic::error("E0204", d.span, "duration is shorter than 1ms")
                     .with_label("too short")
@@ -21,21 +28,32 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    let mut seen = std::collections::HashSet::new();
     for svc in super::services(mesh) {
-        for r in &svc.routes {
-            let timeout = r.options.timeout.as_ref().or(svc.defaults.timeout.as_ref());
-            let retries = r.options.retries.as_ref().or(svc.defaults.retries.as_ref());
-            if let (Some(t), Some(rt)) = (timeout, retries) {
-                if let Retry::On { per_try: Some(p), .. } = &rt.node {
-                    if p.node > t.node {
-                        out.push(
-                            Diagnostic::warning("W0204", p.span, "`per_try` is longer than the route `timeout`")
-                                .with_label("per-try timeout")
-                                .with_secondary(t.span, "the whole request times out first")
-                                .with_help("the route timeout covers all tries, so no retry can happen; shorten `per_try` or lengthen `timeout`"),
-                        );
-                    }
-                }
+        let defaults = [(svc.defaults.timeout.as_ref(), svc.defaults.retries.as_ref())];
+        let routes = svc
+            .routes
+            .iter()
+            .map(|r| (r.options.timeout.as_ref(), r.options.retries.as_ref()));
+        for (timeout, retries) in defaults.into_iter().chain(routes) {
+            let timeout = timeout.or(svc.defaults.timeout.as_ref());
+            let retries = retries
+                .or(svc.defaults.retries.as_ref())
+                .or(mesh.default_retries.as_ref());
+            let (Some(t), Some(rt)) = (timeout, retries) else {
+                continue;
+            };
+            let Retry::On { per_try: Some(p), .. } = &rt.node else {
+                continue;
+            };
+            // Rules that inherit the same pair would repeat the same warning.
+            if p.node > t.node && seen.insert((p.span, t.span)) {
+                out.push(
+                    Diagnostic::warning("W0204", p.span, "`per_try` is longer than the route `timeout`")
+                        .with_label("per-try timeout")
+                        .with_secondary(t.span, "the whole request times out first")
+                        .with_help("the route timeout covers all tries, so no retry can happen; shorten `per_try` or lengthen `timeout`"),
+                );
             }
         }
     }

@@ -42,16 +42,21 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::error("E0210", n.span, format!("`{}` is not a valid Kubernetes name", n.node))
                     .with_label("not a DNS-1123 label")
-                    .with_help(format!(
-                        "names are up to 63 of `a-z 0-9 -`, starting and ending alphanumeric; e.g. `{fix}`"
-                    )),
+                    .with_help(if dns_label(&fix) {
+                        format!("names are up to 63 of `a-z 0-9 -`, starting and ending alphanumeric; e.g. `{fix}`")
+                    } else {
+                        "names are up to 63 of `a-z 0-9 -`, starting and ending alphanumeric".to_string()
+                    }),
             );
         }
     }
 }
 
 fn label_name(s: &str) -> Result<(), &'static str> {
-    if s.is_empty() || s.len() > 63 {
+    if s.is_empty() {
+        return Err("the name part is empty");
+    }
+    if s.len() > 63 {
         return Err("must be 1 to 63 characters");
     }
     let b = s.as_bytes();

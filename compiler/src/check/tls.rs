@@ -5,6 +5,16 @@ use crate::ir::{Mesh, Tls};
 
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for svc in super::services(mesh) {
+        if let Some(t) = &svc.policy.tls {
+            if svc.is_external() && !svc.ports.is_empty() && svc.ports.iter().all(|p| p.protocol.node.is_tls()) {
+                out.push(
+                    Diagnostic::warning("W0306", t.span, format!("`tls` on `{}` applies to no port", svc.name.node))
+                        .with_label("ignored")
+                        .with_secondary(svc.ports[0].span, "the application already speaks TLS on this port")
+                        .with_help("TLS origination is for ports the app speaks plaintext on: add e.g. `port 80 http target 443`, or remove `tls`"),
+                );
+            }
+        }
         for p in super::policies(svc) {
             let Some(t) = &p.tls else { continue };
             if let Tls::Mutual(f) = &t.node {

@@ -1,8 +1,7 @@
 //! E0302: rules that can never match (after `default`, or repeating an earlier match).
 
 use crate::diag::Diagnostic;
-use crate::ir::{Mesh, RouteKind};
-use crate::span::line_col;
+use crate::ir::{Match, Mesh, RouteKind};
 
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for svc in super::services(mesh) {
@@ -23,23 +22,19 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                     default = Some(r.span);
                     continue;
                 }
-                for m in &r.matches {
+                for (j, m) in r.matches.iter().enumerate() {
+                    let key = canonical(m);
                     let earlier = routes[..i]
                         .iter()
-                        .flat_map(|e| e.matches.iter().map(move |em| (e, em)))
-                        .find(|(_, em)| {
-                            em.conditions
-                                .iter()
-                                .map(|c| &c.node)
-                                .eq(m.conditions.iter().map(|c| &c.node))
-                        });
-                    if let Some((_, em)) = earlier {
-                        let _ = line_col;
+                        .flat_map(|e| e.matches.iter())
+                        .chain(r.matches[..j].iter())
+                        .find(|em| canonical(em) == key);
+                    if let Some(em) = earlier {
                         out.push(
                             Diagnostic::error(
                                 "E0302",
                                 m.span,
-                                "this match can never be reached: an earlier rule has the same conditions",
+                                "this match can never be reached: an earlier match has the same conditions",
                             )
                             .with_label("duplicate match")
                             .with_secondary(em.span, "same conditions matched first here")
@@ -50,4 +45,11 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The conditions of a match in a fixed order (`and` is commutative).
+fn canonical(m: &Match) -> Vec<String> {
+    let mut v: Vec<String> = m.conditions.iter().map(|c| format!("{:?}", c.node)).collect();
+    v.sort();
+    v
 }

@@ -57,10 +57,11 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::error("E0301", span, format!("weights add up to {sum}%, not 100%"))
                         .with_label(format!("{sum}% in total"))
-                        .with_help(format!(
-                            "make them add up to 100%, or write `rest` on one destination to take the remaining {}%",
-                            100.0 - sum
-                        )),
+                        .with_help(if sum < 100.0 {
+                            format!("make them add up to 100%, or write `rest` on one destination to take the remaining {}%", 100.0 - sum)
+                        } else {
+                            format!("lower them by {}% in total so they add up to 100%", sum - 100.0)
+                        }),
                 );
             }
         }

@@ -93,6 +93,8 @@ pub enum Resolution {
 pub struct Service {
     pub name: Sp<String>,
     pub namespace: String,
+    /// The host other resources use: the FQDN, or an external's first host.
+    pub host: String,
     pub kind: ServiceKind,
     pub span: Span,
     pub doc: Option<String>,
@@ -111,12 +113,8 @@ pub struct Service {
 }
 
 impl Service {
-    /// The host other resources use for this service.
-    pub fn host(&self, domain: &str) -> String {
-        match &self.kind {
-            ServiceKind::Kubernetes => format!("{}.{}.svc.{}", self.name.node, self.namespace, domain),
-            ServiceKind::External { hosts, .. } => hosts.first().map(|h| h.node.clone()).unwrap_or_default(),
-        }
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     pub fn port(&self, number: u32) -> Option<&Port> {

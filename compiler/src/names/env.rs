@@ -15,6 +15,16 @@ pub struct Frame {
     /// The `use` statement that brought these statements in.
     pub use_site: Option<Span>,
     pub depth: u32,
+    /// The profile whose body these statements are, and the frame that used it.
+    pub profile: Option<String>,
+    pub parent: Option<FrameRef>,
+}
+
+impl Frame {
+    /// Whether `name` is being expanded already (a cycle if used again).
+    pub fn expanding(&self, name: &str) -> bool {
+        self.profile.as_deref() == Some(name) || self.parent.as_ref().is_some_and(|p| p.expanding(name))
+    }
 }
 
 pub type FrameRef = Rc<Frame>;
@@ -47,10 +57,11 @@ pub struct Eval<'d> {
 }
 
 impl Eval<'_> {
-    fn resolve(&mut self, e: &Expr, frame: &Frame, expected: &str) -> Option<Expr> {
+    /// The value of `e`, and where a parameter was referenced if it was one.
+    fn resolve(&mut self, e: &Expr, frame: &Frame, expected: &str) -> Option<(Expr, Option<Span>)> {
         if let ExprKind::Param(name) = &e.kind {
             if let Some(v) = frame.env.get(name) {
-                return Some(v.clone());
+                return Some((v.clone(), Some(e.span)));
             }
             let mut d = Diagnostic::error("E0103", e.span, format!("unknown parameter `{name}`"))
                 .with_label(format!("expected {expected}"));
@@ -63,23 +74,25 @@ impl Eval<'_> {
             self.diags.push(d);
             return None;
         }
-        Some(e.clone())
+        Some((e.clone(), None))
     }
 
-    fn mismatch(&mut self, e: &Expr, expected: &str, example: &str) {
-        self.diags.push(
-            Diagnostic::error(
-                "E0104",
-                e.span,
-                format!("expected {expected}, found {}", kind_name(&e.kind)),
-            )
-            .with_label(format!("expected {expected}"))
-            .with_help(format!("write {expected} such as `{example}`")),
-        );
+    fn mismatch(&mut self, (e, via): (Expr, Option<Span>), expected: &str, example: &str) {
+        let mut d = Diagnostic::error(
+            "E0104",
+            e.span,
+            format!("expected {expected}, found {}", kind_name(&e.kind)),
+        )
+        .with_label(format!("expected {expected}"))
+        .with_help(format!("write {expected} such as `{example}`"));
+        if let Some(at) = via {
+            d = d.with_secondary(at, format!("the parameter is used here, where {expected} is needed"));
+        }
+        self.diags.push(d);
     }
 
     pub fn duration(&mut self, e: &Expr, frame: &Frame) -> Option<Sp<u64>> {
-        let e = self.resolve(e, frame, "a duration")?;
+        let (e, via) = self.resolve(e, frame, "a duration")?;
         match e.kind {
             ExprKind::Duration(ns) => {
                 let v = Sp::new(ns, e.span);
@@ -87,31 +100,46 @@ impl Eval<'_> {
                 Some(v)
             }
             _ => {
-                self.mismatch(&e, "a duration", "2s");
+                self.mismatch((e, via), "a duration", "2s");
                 None
             }
         }
     }
 
     pub fn int(&mut self, e: &Expr, frame: &Frame) -> Option<Sp<u64>> {
-        let e = self.resolve(e, frame, "a number")?;
+        let (e, via) = self.resolve(e, frame, "a number")?;
         match e.kind {
             ExprKind::Int(n) => Some(Sp::new(n, e.span)),
             _ => {
-                self.mismatch(&e, "a number", "10");
+                self.mismatch((e, via), "a number", "10");
                 None
             }
         }
     }
 
-    /// A number that must fit the given maximum (ports, weights, codes).
-    pub fn small(&mut self, e: &Expr, frame: &Frame, max: u64, what: &str) -> Option<Sp<u32>> {
+    /// A number within `range` (ports, weights, status codes).
+    pub fn ranged(
+        &mut self,
+        e: &Expr,
+        frame: &Frame,
+        range: std::ops::RangeInclusive<u32>,
+        what: &str,
+    ) -> Option<Sp<u32>> {
         let n = self.int(e, frame)?;
-        if n.node > max {
+        if n.node < u64::from(*range.start()) || n.node > u64::from(*range.end()) {
+            let shown = if n.node == u64::MAX {
+                "too large".to_string()
+            } else {
+                format!("`{}`", n.node)
+            };
             self.diags.push(
-                Diagnostic::error("E0206", n.span, format!("{what} `{}` is out of range", n.node))
-                    .with_label(format!("at most {max}"))
-                    .with_help(format!("a {what} is a number from 1 to {max}")),
+                Diagnostic::error("E0206", n.span, format!("{what} {shown} is out of range"))
+                    .with_label(format!("not between {} and {}", range.start(), range.end()))
+                    .with_help(format!(
+                        "a {what} is a number from {} to {}",
+                        range.start(),
+                        range.end()
+                    )),
             );
             return None;
         }
@@ -119,7 +147,7 @@ impl Eval<'_> {
     }
 
     pub fn percent(&mut self, e: &Expr, frame: &Frame) -> Option<Sp<f64>> {
-        let e = self.resolve(e, frame, "a percentage")?;
+        let (e, via) = self.resolve(e, frame, "a percentage")?;
         match e.kind {
             ExprKind::Percent(p) => {
                 let v = Sp::new(p, e.span);
@@ -127,18 +155,19 @@ impl Eval<'_> {
                 Some(v)
             }
             _ => {
-                self.mismatch(&e, "a percentage", "10%");
+                self.mismatch((e, via), "a percentage", "10%");
                 None
             }
         }
     }
 
     pub fn string(&mut self, e: &Expr, frame: &Frame) -> Option<Sp<String>> {
-        let e = self.resolve(e, frame, "a string")?;
+        let (e, via) = self.resolve(e, frame, "a string")?;
         match e.kind {
-            ExprKind::Str(s) => Some(Sp::new(s, e.span)),
+            // A bare name can only get here as the value of a `name` parameter.
+            ExprKind::Str(s) | ExprKind::Param(s) => Some(Sp::new(s, e.span)),
             _ => {
-                self.mismatch(&e, "a string", "\"value\"");
+                self.mismatch((e, via), "a string", "\"value\"");
                 None
             }
         }

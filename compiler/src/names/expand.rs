@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::env::{kind_name, type_matches, Frame, FrameRef};
 use super::Elab;
 use crate::diag::{suggestion, Diagnostic};
-use crate::syntax::ast::{Stmt, StmtKind, Use};
+use crate::syntax::ast::{ExprKind, ParamType, Stmt, StmtKind, Use};
 
 /// The block a statement stands in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +108,7 @@ pub fn allowed(kind: &StmtKind, ctx: Ctx) -> bool {
         }
         Ctx::Subset => policy || matches!(kind, K::Use(_)),
         Ctx::Port => policy || matches!(kind, K::Mtls(_) | K::Use(_)),
-        Ctx::Route => matches!(kind, K::Rule(_)),
+        Ctx::Route => matches!(kind, K::Rule(_) | K::Use(_)),
         Ctx::Rule => matches!(
             kind,
             K::Timeout(_)
@@ -124,7 +124,7 @@ pub fn allowed(kind: &StmtKind, ctx: Ctx) -> bool {
     }
 }
 
-const MAX_DEPTH: u32 = 16;
+const MAX_DEPTH: u32 = 64;
 
 impl<'a> Elab<'a> {
     /// The statements of a block with every `use` replaced by the profile's
@@ -215,11 +215,24 @@ impl<'a> Elab<'a> {
                 }
             }
         };
-        if outer.depth >= MAX_DEPTH {
+        if outer.expanding(&profile.name.node) {
             self.diags.push(
                 Diagnostic::error("E0107", site.span, format!("profile `{}` uses itself", u.name.node))
-                    .with_label("profiles nest too deeply here")
-                    .with_help("a profile cannot use itself, directly or through others"),
+                    .with_label("used again while it is being expanded")
+                    .with_secondary(profile.name.span, "profile declared here")
+                    .with_help("a profile cannot use itself, directly or through other profiles"),
+            );
+            return None;
+        }
+        if outer.depth >= MAX_DEPTH {
+            self.diags.push(
+                Diagnostic::error(
+                    "E0107",
+                    site.span,
+                    format!("profiles nest more than {MAX_DEPTH} deep here"),
+                )
+                .with_label("too deep")
+                .with_help("flatten the chain of profiles that use each other"),
             );
             return None;
         }
@@ -259,7 +272,8 @@ impl<'a> Elab<'a> {
                             .with_secondary(
                                 profile.name.span,
                                 format!("takes {} parameter(s)", profile.params.len()),
-                            ),
+                            )
+                            .with_help("remove it, or name the parameter it is meant for (`name: value`)"),
                         );
                         ok = false;
                         continue;
@@ -284,7 +298,11 @@ impl<'a> Elab<'a> {
                         ),
                     )
                     .with_label("wrong type")
-                    .with_secondary(param.ty.span, "parameter type declared here"),
+                    .with_secondary(param.ty.span, "parameter type declared here")
+                    .with_help(match (param.ty.node, &value.kind) {
+                        (ParamType::String, ExprKind::Param(n)) => format!("put it in double quotes: `\"{n}\"`"),
+                        (ty, _) => format!("pass {}", article(ty.describe())),
+                    }),
                 );
                 ok = false;
                 continue;
@@ -322,6 +340,8 @@ impl<'a> Elab<'a> {
             env,
             use_site: Some(outer.use_site.unwrap_or(site.span)),
             depth: outer.depth + 1,
+            profile: Some(profile.name.node.clone()),
+            parent: Some(outer.clone()),
         };
         Some((&profile.body, Rc::new(frame)))
     }

@@ -61,7 +61,7 @@ impl<'a> Elab<'a> {
 
     pub fn unknown_value(&mut self, what: &str, v: &Sp<String>, options: &[&str]) {
         let mut d = Diagnostic::error("E0201", v.span, format!("unknown {what} `{}`", v.node))
-            .with_label(format!("not a {what}"));
+            .with_label(format!("not a valid {what}"));
         d = match crate::diag::did_you_mean(&v.node, options.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`? (one of {})", super::backticked(options))),
             None => d.with_help(format!("one of {}", super::backticked(options))),

@@ -145,8 +145,19 @@ impl<'a> Elab<'a> {
         match self.std_profiles.get(name.node.as_str()) {
             Some(p) => {
                 if let Some(user) = self.profiles.get(name.node.as_str()) {
-                    let first = user.name.span;
-                    self.duplicate("profile", name, first);
+                    self.diags.push(
+                        Diagnostic::error(
+                            "E0102",
+                            name.span,
+                            format!("`use std.{0}` clashes with the profile `{0}` declared here", name.node),
+                        )
+                        .with_label("imports a second profile of this name")
+                        .with_secondary(user.name.span, "declared here")
+                        .with_help(format!(
+                            "rename your profile, or use the standard one directly as `use std.{}(...)`",
+                            name.node
+                        )),
+                    );
                 } else {
                     self.profiles.insert(p.name.node.as_str(), p);
                 }

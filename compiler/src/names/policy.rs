@@ -62,7 +62,10 @@ impl<'a> Elab<'a> {
                     (Some(r), None) => self.eval().int(r, frame).map(|r| HashAlgorithm::Ring(r.node)),
                     (None, None) => None,
                 };
-                self.set_lb(policy, Sp::new(LoadBalancer::Hash(Box::new(Sticky { key, algorithm })), s.span));
+                self.set_lb(
+                    policy,
+                    Sp::new(LoadBalancer::Hash(Box::new(Sticky { key, algorithm })), s.span),
+                );
             }
             StmtKind::Limits(body) => {
                 let mut l = policy.limits.take().unwrap_or_default();
@@ -151,7 +154,7 @@ impl<'a> Elab<'a> {
             Diagnostic::error(
                 "E0110",
                 key.span,
-                format!("`{}` is not allowed in an `{here}` block", key.node),
+                format!("`{}` is not allowed in a `{here}` block", key.node),
             )
             .with_label(format!("belongs in `{right} {{ }}`"))
             .with_help(format!("move `{}` into the `{right}` block", key.node)),

@@ -118,12 +118,18 @@ impl<'a> Elab<'a> {
             Some((ni, si)) => Some(&mesh.namespaces[*ni].services[*si]),
             None => {
                 let candidates: Vec<&str> = table.keys().filter(|(n, _)| n == ns).map(|(_, s)| s.as_str()).collect();
-                let what = if table.keys().any(|(n, _)| n == ns) {
-                    "service"
+                if table.keys().any(|(n, _)| n == ns) {
+                    self.unknown("service", name, candidates);
                 } else {
-                    "service (no namespace of that name either)"
-                };
-                self.unknown(what, name, candidates);
+                    let namespaces: Vec<&str> = table.keys().map(|(n, _)| n.as_str()).collect();
+                    let mut d = Diagnostic::error("E0101", name.span, format!("unknown service `{}`", name.node))
+                        .with_label(format!("no namespace `{ns}` in this program"));
+                    d = match crate::diag::suggestion(ns, namespaces.iter().copied()) {
+                        Some(s) => d.with_help(format!("namespace {s}")),
+                        None => d.with_help(format!("declare `namespace {ns} {{ service {svc} {{ ... }} }}`")),
+                    };
+                    self.diags.push(d);
+                }
                 None
             }
         }
@@ -174,7 +180,7 @@ impl<'a> Elab<'a> {
         let (target, subset) = self.target(cx, &d.target)?;
         let port = match &d.port {
             Some(p) => {
-                let p = self.eval().small(p, frame, 65535, "port")?;
+                let p = self.eval().ranged(p, frame, 1..=65535, "port")?;
                 self.check_port(target, &p);
                 Some(p)
             }
@@ -186,7 +192,7 @@ impl<'a> Elab<'a> {
             None => None,
         };
         Some(ir::Destination {
-            host: target.host(&self.domain),
+            host: target.host().to_string(),
             subset,
             port,
             weight,
@@ -233,14 +239,26 @@ impl<'a> Elab<'a> {
             return Some(());
         }
         let candidates: Vec<&str> = svc.subsets.iter().map(|s| s.name.node.as_str()).collect();
-        let what = format!("subset of `{}`", svc.name.node);
-        self.unknown(&what, name, candidates);
-        if let Some(d) = self.diags.last_mut() {
-            d.labels.push(crate::diag::Label {
-                span: svc.name.span,
-                message: "service declared here".into(),
-            });
-        }
+        let mut d = Diagnostic::error(
+            "E0101",
+            name.span,
+            format!("unknown subset `{}` of service `{}`", name.node, svc.name.node),
+        )
+        .with_label("no subset of this name")
+        .with_secondary(svc.name.span, "service declared here");
+        d = match crate::diag::suggestion(&name.node, candidates.iter().copied()) {
+            Some(s) => d.with_help(s),
+            None if candidates.is_empty() => d.with_help(format!(
+                "`{}` declares no subsets: add `subsets version: {}` or `subset {} version={}`",
+                svc.name.node, name.node, name.node, name.node
+            )),
+            None => d.with_help(format!(
+                "subsets of `{}`: {}",
+                svc.name.node,
+                super::backticked(&candidates)
+            )),
+        };
+        self.diags.push(d);
         None
     }
 
@@ -315,7 +333,7 @@ impl<'a> Elab<'a> {
             ast::Cond::Method(ms) => Condition::Method(self.methods(ms)?),
             ast::Cond::Host(h) => Condition::Authority(self.eval().string(h, frame)?.node),
             ast::Cond::Port(p) => {
-                let p = self.eval().small(p, frame, 65535, "port")?;
+                let p = self.eval().ranged(p, frame, 1..=65535, "port")?;
                 self.check_port(cx.service(), &p);
                 Condition::Port(p.node)
             }
@@ -336,7 +354,7 @@ impl<'a> Elab<'a> {
     fn redirect(&mut self, url: &ast::Expr, code: Option<&ast::Expr>, frame: &FrameRef) -> Option<ir::Redirect> {
         let u = self.eval().string(url, frame)?;
         let code = match code {
-            Some(c) => Some(self.eval().small(c, frame, 999, "status code")?),
+            Some(c) => Some(self.redirect_code(c, frame)?),
             None => None,
         };
         let mut r = ir::Redirect {
@@ -392,6 +410,19 @@ impl<'a> Elab<'a> {
         Some(r)
     }
 
+    fn redirect_code(&mut self, c: &ast::Expr, frame: &FrameRef) -> Option<Sp<u32>> {
+        let code = self.eval().int(c, frame)?;
+        if ![301, 302, 303, 307, 308].contains(&code.node) {
+            self.diags.push(
+                Diagnostic::error("E0206", code.span, "redirect code must be 301, 302, 303, 307 or 308")
+                    .with_label("not a redirect code Envoy supports")
+                    .with_help("use 301 (moved permanently), 302 (found), 303, 307 or 308; other codes make the route unusable"),
+            );
+            return None;
+        }
+        Some(Sp::new(code.node as u32, code.span))
+    }
+
     fn rule_option(&mut self, cx: &RouteCx, o: &mut ir::RouteOptions, s: &ast::Stmt, f: &FrameRef) {
         let kw = s.kind.keyword();
         match &s.kind {
@@ -427,20 +458,22 @@ impl<'a> Elab<'a> {
                 };
                 match kind {
                     ast::FaultKind::Delay(d) => o.delay = self.eval().duration(d, f).map(|d| (d, pct)),
-                    ast::FaultKind::Abort(c) => o.abort = self.eval().small(c, f, 999, "status code").map(|c| (c, pct)),
+                    ast::FaultKind::Abort(c) => {
+                        o.abort = self.eval().ranged(c, f, 200..=599, "status code").map(|c| (c, pct))
+                    }
                 }
             }
             StmtKind::Mirror { target, port, percent } => {
                 let Some((svc, subset)) = self.target(cx, target) else {
                     return;
                 };
-                let port = port.as_ref().and_then(|p| self.eval().small(p, f, 65535, "port"));
+                let port = port.as_ref().and_then(|p| self.eval().ranged(p, f, 1..=65535, "port"));
                 if let Some(p) = &port {
                     self.check_port(svc, p);
                 }
                 let percent = percent.as_ref().and_then(|p| self.eval().percent(p, f)).map(|p| p.node);
                 o.mirror = Some(Box::new(ir::Mirror {
-                    host: svc.host(&self.domain),
+                    host: svc.host().to_string(),
                     subset,
                     port: port.map(|p| p.node),
                     percent,

@@ -37,14 +37,14 @@ impl<'a> Elab<'a> {
                 }
                 StmtKind::Egress(Egress::Services(items)) => {
                     for n in items {
-                        if let Some(t) = self.lookup(mesh, table, &here, n) {
-                            scope.hosts.push(format!("{}/{}", t.namespace, t.host(&self.domain)));
+                        if let Some(t) = self.egress_target(mesh, table, &here, n, false) {
+                            scope.hosts.push(format!("{}/{}", t.namespace, t.host()));
                         }
                     }
                 }
                 StmtKind::Egress(Egress::Externals(items)) => {
                     for n in items {
-                        if let Some(t) = self.lookup(mesh, table, &here, n) {
+                        if let Some(t) = self.egress_target(mesh, table, &here, n, true) {
                             if let ir::ServiceKind::External { hosts, .. } = &t.kind {
                                 for h in hosts {
                                     scope.hosts.push(format!("{}/{}", t.namespace, h.node));
@@ -57,37 +57,73 @@ impl<'a> Elab<'a> {
             }
         }
         if scope.auto {
-            scope.hosts.extend(auto_hosts(mesh, ns, svc, &self.domain));
+            scope.hosts.extend(auto_hosts(mesh, ns, svc));
         }
         scope.hosts.sort();
         scope.hosts.dedup();
         scope
     }
+
+    /// A service (or, with `external`, an external) named in an `egress` list.
+    fn egress_target<'m>(
+        &mut self,
+        mesh: &'m ir::Mesh,
+        table: &Table,
+        here: &str,
+        name: &crate::span::Sp<String>,
+        external: bool,
+    ) -> Option<&'m ir::Service> {
+        let t = self.lookup(mesh, table, here, name)?;
+        if t.is_external() == external {
+            return Some(t);
+        }
+        let (is, write) = if external {
+            ("a service", "service")
+        } else {
+            ("an external", "external")
+        };
+        self.diags.push(
+            crate::diag::Diagnostic::error("E0101", name.span, format!("`{}` is {is}", name.node))
+                .with_label(format!("not {}", if external { "an external" } else { "a service" }))
+                .with_help(format!("write `egress {write} {}`", name.node)),
+        );
+        None
+    }
 }
 
-/// What `egress auto` derives: the root namespace, every service the
-/// workload(s) send to through route or mirror destinations, and every
-/// service whose rules match traffic `from service` the workload(s).
-fn auto_hosts(mesh: &ir::Mesh, ns: usize, svc: Option<usize>, domain: &str) -> Vec<String> {
+/// What `egress auto` derives: the root namespace, and every service whose
+/// rules match traffic `from service` the workload(s), with the services those
+/// rules send to or mirror to (the caller's proxy applies them).
+fn auto_hosts(mesh: &ir::Mesh, ns: usize, svc: Option<usize>) -> Vec<String> {
     let namespace = &mesh.namespaces[ns];
     let workloads: Vec<&ir::Service> = match svc {
         Some(i) => vec![&namespace.services[i]],
         None => namespace.services.iter().collect(),
     };
-    let mut hosts = vec![format!("{}/*", mesh.root_namespace)];
-    let mut by_host: BTreeMap<String, &ir::Service> = BTreeMap::new();
+    let mut by_host: BTreeMap<&str, &ir::Service> = BTreeMap::new();
     for n in &mesh.namespaces {
         for s in &n.services {
-            by_host.insert(s.host(domain), s);
+            by_host.insert(s.host(), s);
         }
     }
+    let mut hosts = vec![format!("{}/*", mesh.root_namespace)];
     let mut add = |host: &str| {
         if let Some(t) = by_host.get(host) {
             hosts.push(format!("{}/{}", t.namespace, host));
         }
     };
-    for w in &workloads {
-        for r in &w.routes {
+    for s in mesh.namespaces.iter().flat_map(|n| &n.services) {
+        let called = s
+            .routes
+            .iter()
+            .flat_map(|r| &r.matches)
+            .flat_map(|m| &m.conditions)
+            .any(|c| matches!(&c.node, Condition::SourceLabels(l) if workloads.iter().any(|w| selects(l, w))));
+        if !called {
+            continue;
+        }
+        add(s.host());
+        for r in &s.routes {
             if let Action::Forward(ds) = &r.action {
                 for d in ds {
                     add(&d.host);
@@ -95,19 +131,6 @@ fn auto_hosts(mesh: &ir::Mesh, ns: usize, svc: Option<usize>, domain: &str) -> V
             }
             if let Some(m) = &r.options.mirror {
                 add(&m.host);
-            }
-        }
-    }
-    for n in &mesh.namespaces {
-        for s in &n.services {
-            let called_by_workload = s
-                .routes
-                .iter()
-                .flat_map(|r| &r.matches)
-                .flat_map(|m| &m.conditions)
-                .any(|c| matches!(&c.node, Condition::SourceLabels(l) if workloads.iter().any(|w| selects(l, w))));
-            if called_by_workload {
-                hosts.push(format!("{}/{}", s.namespace, s.host(domain)));
             }
         }
     }

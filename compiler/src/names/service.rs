@@ -39,6 +39,7 @@ impl<'a> Elab<'a> {
         let mut svc = ir::Service {
             name: name.clone(),
             namespace: namespace.to_string(),
+            host: format!("{}.{}.svc.{}", name.node, namespace, self.domain),
             kind: ServiceKind::Kubernetes,
             span: decl.span,
             doc: decl.doc.clone(),
@@ -76,8 +77,16 @@ impl<'a> Elab<'a> {
                         match svc.port(p.number.node) {
                             Some(first) => {
                                 let first = first.number.span;
-                                let n = Sp::new(p.number.node.to_string(), p.number.span);
-                                self.duplicate("port", &n, first);
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "E0102",
+                                        p.number.span,
+                                        format!("port {} is declared twice", p.number.node),
+                                    )
+                                    .with_label("declared again here")
+                                    .with_secondary(first, "first declared here")
+                                    .with_help("remove one of them; settings for a port go in its `{ }` block"),
+                                );
                             }
                             None => svc.ports.push(p),
                         }
@@ -120,11 +129,11 @@ impl<'a> Elab<'a> {
                     };
                     let port = port
                         .as_ref()
-                        .and_then(|p| self.eval().small(p, &f, 65535, "port"))
+                        .and_then(|p| self.eval().ranged(p, &f, 1..=65535, "port"))
                         .map(|p| p.node);
                     let weight = weight
                         .as_ref()
-                        .and_then(|w| self.eval().small(w, &f, u32::MAX as u64, "weight"));
+                        .and_then(|w| self.eval().ranged(w, &f, 0..=u32::MAX, "weight"));
                     let labels = self.labels(labels);
                     svc.endpoints.push(ir::Endpoint {
                         address,
@@ -164,7 +173,9 @@ impl<'a> Elab<'a> {
                 }
                 StmtKind::Internal => internal = true,
                 StmtKind::Timeout(e) => svc.defaults.timeout = self.eval().duration(e, &f),
-                StmtKind::Retries(r) => svc.defaults.retries = self.retries(r.as_deref(), &f).map(|r| Sp::new(r, s.span)),
+                StmtKind::Retries(r) => {
+                    svc.defaults.retries = self.retries(r.as_deref(), &f).map(|r| Sp::new(r, s.span))
+                }
                 StmtKind::Route(_) => {
                     if let Some(first) = svc.route_span {
                         self.diags.push(
@@ -204,6 +215,7 @@ impl<'a> Elab<'a> {
                         .with_help("add a port such as `port 443 https`"),
                 );
             }
+            svc.host = hosts.first().map(|h| h.node.clone()).unwrap_or_default();
             svc.kind = ServiceKind::External {
                 hosts,
                 resolution,
@@ -250,9 +262,9 @@ impl<'a> Elab<'a> {
         span: Span,
         frame: &FrameRef,
     ) -> Option<ir::Port> {
-        let number = self.eval().small(number, frame, 65535, "port")?;
+        let number = self.eval().ranged(number, frame, 1..=65535, "port")?;
         let target = match target {
-            Some(t) => Some(self.eval().small(t, frame, 65535, "port")?),
+            Some(t) => Some(self.eval().ranged(t, frame, 1..=65535, "port")?),
             None => None,
         };
         let proto = match Protocol::ALL.iter().find(|(n, _)| *n == protocol.node) {
@@ -282,7 +294,9 @@ impl<'a> Elab<'a> {
 
     pub fn retries(&mut self, r: Option<&ast::Retries>, frame: &FrameRef) -> Option<ir::Retry> {
         let Some(r) = r else { return Some(ir::Retry::Off) };
-        let attempts = self.eval().small(&r.attempts, frame, i32::MAX as u64, "retry count")?;
+        let attempts = self
+            .eval()
+            .ranged(&r.attempts, frame, 0..=i32::MAX as u32, "retry count")?;
         let per_try = match &r.per_try {
             Some(p) => Some(self.eval().duration(p, frame)?),
             None => None,

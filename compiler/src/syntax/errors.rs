@@ -50,7 +50,11 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Erro
         }
     }
     if expected.is_empty() {
-        expected.push("something else".into());
+        expected.push(if base_is_top(text, base) {
+            "a declaration (`mesh`, `namespace`, `profile`, `jwt` or `use`)".into()
+        } else {
+            "a statement".into()
+        });
     }
     let list = match expected.len() {
         1 => expected[0].clone(),
@@ -64,7 +68,14 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Erro
     d
 }
 
+/// Whether the declaration starting at `base` is at the top level (column 0 or first on its line).
+fn base_is_top(text: &str, base: usize) -> bool {
+    let line_start = text[..base.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    base == line_start
+}
+
 /// The token at `pos`: a word, a quoted string, or one character; empty at a line end.
+/// Invisible characters are shown escaped.
 fn found_at(text: &str, pos: usize) -> String {
     let rest = text.get(pos..).unwrap_or("");
     let rest = rest.split(['\n', '\r']).next().unwrap_or("");
@@ -79,18 +90,26 @@ fn found_at(text: &str, pos: usize) -> String {
     if !word.is_empty() {
         return word;
     }
-    rest.chars().next().map(String::from).unwrap_or_default()
+    match rest.chars().next() {
+        Some(c) if c.is_control() || c == '\u{feff}' => c.escape_unicode().to_string(),
+        Some(c) => c.to_string(),
+        None => String::new(),
+    }
 }
 
 fn hint(positives: &[Rule], found: &str) -> Option<String> {
     let first_digit = found.chars().next().is_some_and(|c| c.is_ascii_digit());
-    if positives.contains(&Rule::dur_val) && first_digit && found.chars().all(|c| c.is_ascii_digit()) {
+    let expects = |rules: &[Rule]| rules.iter().any(|r| positives.contains(r));
+    if found.starts_with('"') && (found.len() == 1 || !found[1..].contains('"')) {
+        return Some("this string is not closed: end it with `\"` on the same line".into());
+    }
+    if expects(&[Rule::dur_val, Rule::duration]) && first_digit && found.chars().all(|c| c.is_ascii_digit()) {
         return Some(format!("write a unit: `{found}s` or `{found}ms`"));
     }
-    if positives.contains(&Rule::pct_val) && first_digit && !found.ends_with('%') {
+    if expects(&[Rule::pct_val, Rule::percent, Rule::weight]) && first_digit && !found.ends_with('%') {
         return Some(format!("percentages end with `%`: `{found}%`"));
     }
-    if positives.contains(&Rule::str_val) && !found.starts_with('"') && !found.is_empty() {
+    if expects(&[Rule::str_val, Rule::string]) && !found.starts_with('"') && !found.is_empty() {
         return Some(format!("put the value in double quotes: `\"{found}\"`"));
     }
     if positives.contains(&Rule::method) {

@@ -16,6 +16,11 @@ pub struct Bail;
 
 type R<T> = Result<T, Bail>;
 
+/// Words that start a rule option after a destination.
+const OPTION_WORDS: [&str; 7] = [
+    "timeout", "retries", "rewrite", "fault", "mirror", "request", "response",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
     Word,
@@ -773,7 +778,11 @@ impl<'s> Parser<'s> {
                 _ => break,
             }
         }
-        Ok(StmtKind::Sticky { key: Box::new(key), ring, maglev })
+        Ok(StmtKind::Sticky {
+            key: Box::new(key),
+            ring,
+            maglev,
+        })
     }
 
     fn next_word(&mut self) -> R<&'s str> {
@@ -935,9 +944,7 @@ impl<'s> Parser<'s> {
             ActionKind::Route(dests)
         };
         let mut options = Vec::new();
-        while let Some(w @ ("timeout" | "retries" | "rewrite" | "fault" | "mirror" | "request" | "response")) =
-            self.peek_word()?
-        {
+        while let Some(w) = self.peek_word()?.filter(|w| OPTION_WORDS.contains(w)) {
             let t = self.peek()?;
             let head = self.span(t.start, t.end);
             self.next()?;
@@ -999,6 +1006,9 @@ impl<'s> Parser<'s> {
                 self.next()?;
                 Some(Weight::Rest(self.span(t.start, t.end)))
             }
+            Tok::Word if !OPTION_WORDS.contains(&self.text_of(t)) && !matches!(self.text_of(t), "and" | "or") => {
+                Some(Weight::Percent(self.literal()?))
+            }
             _ => None,
         };
         Ok(Dest {
@@ -1046,7 +1056,11 @@ impl<'s> Parser<'s> {
                 } else {
                     None
                 };
-                StmtKind::Mirror { target: Box::new(target), port, percent }
+                StmtKind::Mirror {
+                    target: Box::new(target),
+                    port,
+                    percent,
+                }
             }
             _ => {
                 let op = match self.next_word()? {

@@ -341,7 +341,11 @@ impl Cx<'_> {
                         maglev = v;
                     }
                 }
-                StmtKind::Sticky { key: Box::new(key), ring, maglev }
+                StmtKind::Sticky {
+                    key: Box::new(key),
+                    ring,
+                    maglev,
+                }
             }
             Rule::limits_stmt | Rule::eject_stmt => {
                 it.next();
@@ -441,7 +445,11 @@ impl Cx<'_> {
                         _ => percent = Some(self.expr(p, base)),
                     }
                 }
-                StmtKind::Mirror { target: Box::new(target), port, percent }
+                StmtKind::Mirror {
+                    target: Box::new(target),
+                    port,
+                    percent,
+                }
             }
             Rule::header_stmt => {
                 let response = it.next().unwrap().as_str() == "response";

@@ -4,9 +4,9 @@
 use super::{header, object, Sources};
 use crate::backend::yaml::Yaml;
 use crate::backend::{duration, Object};
-use crate::ir::{Balance, HashAlgorithm, HashKey, Limits, LoadBalancer, Mesh, Policy, Service, Tls};
+use crate::ir::{Balance, HashAlgorithm, HashKey, Limits, LoadBalancer, Policy, Service, Tls};
 
-pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object>) {
+pub fn lower(svc: &Service, sources: &Sources, out: &mut Vec<Object>) {
     let mut top = svc.policy.clone();
     // Ports whose own entry Istio will use instead of `top`, with their policy.
     let mut ports: Vec<(u32, Policy)> = Vec::new();
@@ -36,7 +36,7 @@ pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object
         &sources.location(svc.span),
     );
     y.open("spec");
-    y.str("host", &svc.host(&mesh.domain));
+    y.str("host", svc.host());
     if !top.is_empty() || !ports.is_empty() {
         y.open("trafficPolicy");
         blocks(&mut y, &top, http);

@@ -41,8 +41,8 @@ pub fn lower(mesh: &Mesh, sources: &Sources) -> Vec<Object> {
     sidecar::mesh_default(mesh, sources, &mut objects);
     for ns in &mesh.namespaces {
         for svc in &ns.services {
-            service_entry::lower(mesh, svc, sources, &mut objects);
-            destination_rule::lower(mesh, svc, sources, &mut objects);
+            service_entry::lower(svc, sources, &mut objects);
+            destination_rule::lower(svc, sources, &mut objects);
             virtual_service::lower(mesh, svc, sources, &mut objects);
         }
         sidecar::lower(mesh, ns, sources, &mut objects);

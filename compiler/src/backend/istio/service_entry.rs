@@ -3,9 +3,9 @@
 use super::{header, object, Sources};
 use crate::backend::yaml::Yaml;
 use crate::backend::Object;
-use crate::ir::{Mesh, Protocol, Resolution, Service, ServiceKind};
+use crate::ir::{Protocol, Resolution, Service, ServiceKind};
 
-pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object>) {
+pub fn lower(svc: &Service, sources: &Sources, out: &mut Vec<Object>) {
     let (hosts, resolution, addresses, internal) = match &svc.kind {
         ServiceKind::External {
             hosts,
@@ -19,7 +19,7 @@ pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object
             *internal,
         ),
         ServiceKind::Kubernetes if !svc.endpoints.is_empty() => {
-            (vec![svc.host(&mesh.domain)], Resolution::Static, Vec::new(), true)
+            (vec![svc.host().to_string()], Resolution::Static, Vec::new(), true)
         }
         ServiceKind::Kubernetes => return,
     };
@@ -82,15 +82,6 @@ pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object
             y.opt_int("weight", e.weight.map(u64::from));
             y.close();
         }
-        y.close();
-    }
-    if matches!(svc.kind, ServiceKind::Kubernetes) {
-        y.open("workloadSelector");
-        y.open("labels");
-        for l in &svc.selector {
-            y.str(&l.key.node, &l.value.node);
-        }
-        y.close();
         y.close();
     }
     y.close();

@@ -14,14 +14,15 @@ pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object
     let implicit;
     let routes: &[Route] = if svc.routes.is_empty() {
         // Service-level `timeout`/`retries` without rules: one catch-all route.
-        if defaults.timeout.is_none() && defaults.retries.is_none() {
+        let http = svc.ports.is_empty() || svc.ports.iter().any(|p| p.protocol.node.is_http());
+        if !http || (defaults.timeout.is_none() && defaults.retries.is_none()) {
             return;
         }
         implicit = [Route {
             kind: RouteKind::Http,
             matches: Vec::new(),
             action: Action::Forward(vec![Destination {
-                host: svc.host(&mesh.domain),
+                host: svc.host().to_string(),
                 subset: None,
                 port: None,
                 weight: None,
@@ -46,7 +47,7 @@ pub fn lower(mesh: &Mesh, svc: &Service, sources: &Sources, out: &mut Vec<Object
     y.open("spec");
     let hosts: Vec<String> = match &svc.kind {
         ServiceKind::External { hosts, .. } => hosts.iter().map(|h| h.node.clone()).collect(),
-        ServiceKind::Kubernetes => vec![svc.host(&mesh.domain)],
+        ServiceKind::Kubernetes => vec![svc.host().to_string()],
     };
     y.str_list("hosts", &hosts);
     for (kind, key) in [
@@ -209,7 +210,9 @@ fn percentage(y: &mut Yaml, key: &str, value: f64) {
 }
 
 fn header_ops(y: &mut Yaml, key: &str, ops: Option<&HeaderOps>) {
-    let Some(ops) = ops.filter(|o| !o.is_empty()) else { return };
+    let Some(ops) = ops.filter(|o| !o.is_empty()) else {
+        return;
+    };
     y.open(key);
     for (field, list) in [("set", &ops.set), ("add", &ops.add)] {
         if !list.is_empty() {
