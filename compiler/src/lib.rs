@@ -24,6 +24,8 @@ pub use span::SourceFile;
 /// model and every diagnostic, sorted.
 pub struct Compilation {
     pub files: Vec<SourceFile>,
+    /// The syntax tree of each file, in `files` order (the IDE layer reads it).
+    pub modules: Vec<syntax::ast::Module>,
     pub mesh: ir::Mesh,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -67,6 +69,7 @@ pub fn check(mut files: Vec<SourceFile>) -> Compilation {
     diag::sort(&mut diagnostics);
     Compilation {
         files,
+        modules,
         mesh,
         diagnostics,
     }

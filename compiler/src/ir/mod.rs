@@ -277,7 +277,7 @@ impl Condition {
 
 #[derive(Debug, Clone)]
 pub enum Action {
-    Redirect(Redirect),
+    Redirect(Box<Redirect>),
     Forward(Vec<Destination>),
 }
 

@@ -44,8 +44,9 @@ pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pend
                             ns: p.ns,
                             svc: si,
                         };
-                        let mut out = Vec::new();
-                        for (rs, rf) in el.flatten(body, f, Ctx::Route) {
+                        let rules = el.flatten(body, f, Ctx::Route);
+                        let mut out = Vec::with_capacity(rules.len());
+                        for (rs, rf) in rules {
                             if let StmtKind::Rule(rule) = &rs.kind {
                                 if let Some(r) = el.rule(&cx, rule, rs.span, &rf) {
                                     out.push(r);
@@ -136,9 +137,9 @@ impl<'a> Elab<'a> {
     }
 
     fn rule(&mut self, cx: &RouteCx, rule: &'a ast::RouteRule, span: Span, frame: &FrameRef) -> Option<ir::Route> {
-        let mut matches = Vec::new();
+        let mut matches = Vec::with_capacity(rule.matches.len());
         for alt in &rule.matches {
-            let mut conditions = Vec::new();
+            let mut conditions = Vec::with_capacity(alt.len());
             for c in alt {
                 if let Some(cond) = self.condition(cx, &c.node, frame) {
                     conditions.push(Sp::new(cond, c.span));
@@ -152,10 +153,10 @@ impl<'a> Elab<'a> {
         }
         let action = match &rule.action.kind {
             ast::ActionKind::Redirect { url, code } => {
-                ir::Action::Redirect(self.redirect(url, code.as_ref(), frame)?)
+                ir::Action::Redirect(Box::new(self.redirect(url, code.as_ref(), frame)?))
             }
             ast::ActionKind::Route(dests) => {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(dests.len());
                 for d in dests {
                     out.push(self.destination(cx, d, frame)?);
                 }

@@ -439,6 +439,8 @@ impl<'s> Parser<'s> {
                 }
                 Tok::Punct(b'}') => {
                     self.next()?;
+                    // Blocks are small and many: do not keep the doubling slack.
+                    out.shrink_to_fit();
                     return Ok(out);
                 }
                 _ => {
@@ -941,6 +943,7 @@ impl<'s> Parser<'s> {
             while self.comma()? {
                 dests.push(self.dest()?);
             }
+            dests.shrink_to_fit();
             ActionKind::Route(dests)
         };
         let mut options = Vec::new();
