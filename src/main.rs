@@ -12,6 +12,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use meshc_compiler::{self as compiler, SourceFile};
 
+mod format;
+
 #[derive(Parser)]
 #[command(
     name = "meshc",
@@ -44,6 +46,15 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Rewrite `.mesh` files in the canonical layout.
+    Fmt {
+        /// Files, directories (each `.mesh` file in them) or `-` (stdin to stdout).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write nothing; list the files that would change and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,6 +81,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Fmt { paths, check } => Ok(format::run(&paths, check)),
         Command::Check {
             path,
             format,

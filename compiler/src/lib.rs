@@ -9,6 +9,7 @@ extern crate alloc;
 pub mod backend;
 pub mod check;
 pub mod diag;
+pub mod fmt;
 pub mod ir;
 pub mod names;
 pub mod report;
