@@ -91,8 +91,10 @@ impl Yaml {
         let (indent, len, list) = self.stack.pop().unwrap_or((0, usize::MAX, false));
         self.indent = indent;
         if self.out.len() == len {
+            // `key:\n` or a bare `- `: nothing was written inside.
             self.out.pop();
             self.out.push_str(if list { " []\n" } else { " {}\n" });
+            self.in_dash = false;
         }
     }
 
@@ -101,7 +103,7 @@ impl Yaml {
         self.start_line();
         self.out.push_str("- ");
         self.in_dash = true;
-        self.stack.push((self.indent, usize::MAX, false));
+        self.stack.push((self.indent, self.out.len(), false));
         self.indent += 2;
     }
 

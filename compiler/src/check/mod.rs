@@ -8,6 +8,7 @@ mod labels;
 mod percents;
 mod protocols;
 mod regexes;
+mod security;
 mod tls;
 mod unreachable;
 mod weights;
@@ -17,7 +18,7 @@ use crate::ir::{Mesh, Policy, Service};
 
 type Check = fn(&Mesh, &mut Vec<Diagnostic>);
 
-const CHECKS: [Check; 10] = [
+const CHECKS: [Check; 16] = [
     weights::check,
     unreachable::check,
     durations::check,
@@ -28,6 +29,12 @@ const CHECKS: [Check; 10] = [
     tls::check,
     labels::check,
     deprecated::check,
+    security::mtls_identity::check,
+    security::jwt_coverage::check,
+    security::tcp_fields::check,
+    security::allow_nothing::check,
+    security::host_port::check,
+    security::providers::check,
 ];
 
 pub fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {

@@ -2,8 +2,10 @@
 //! any backend. Every backend and analysis reads only this.
 
 mod policy;
+mod security;
 
 pub use policy::*;
+pub use security::*;
 
 use crate::span::{Sp, Span};
 
@@ -20,6 +22,10 @@ pub struct Mesh {
     pub outbound: Option<Sp<Outbound>>,
     /// Mesh-wide default retry policy for generated routes that set none.
     pub default_retries: Option<Sp<Retry>>,
+    /// Mesh-wide security (lowered into the root namespace).
+    pub security: Security,
+    /// JWT providers sorted by name.
+    pub providers: Vec<JwtProvider>,
     /// Namespaces sorted by name.
     pub namespaces: Vec<Namespace>,
     /// Every duration and percentage written in the program (for range checks).
@@ -44,6 +50,7 @@ pub struct Namespace {
     pub name: Sp<String>,
     pub services: Vec<Service>,
     pub egress: Option<Scope>,
+    pub security: Security,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +117,7 @@ pub struct Service {
     /// Span of the `route { }` block, if written.
     pub route_span: Option<Span>,
     pub egress: Option<Scope>,
+    pub security: Security,
 }
 
 impl Service {
@@ -182,7 +190,16 @@ pub struct Port {
     pub protocol: Sp<Protocol>,
     pub target: Option<Sp<u32>>,
     pub policy: Policy,
+    /// Port-level mTLS mode (for the workload port).
+    pub mtls: Option<Sp<MtlsMode>>,
     pub span: Span,
+}
+
+impl Port {
+    /// The port the workload listens on.
+    pub fn workload_port(&self) -> u32 {
+        self.target.as_ref().map_or(self.number.node, |t| t.node)
+    }
 }
 
 #[derive(Debug, Clone)]

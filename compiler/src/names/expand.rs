@@ -21,6 +21,7 @@ pub enum Ctx {
     Rule,
     Limits,
     Eject,
+    Jwt,
 }
 
 impl Ctx {
@@ -36,6 +37,7 @@ impl Ctx {
             Ctx::Rule => "a rule's options",
             Ctx::Limits => "a `limits` block",
             Ctx::Eject => "an `eject` block",
+            Ctx::Jwt => "a `jwt` provider block",
         }
     }
 }
@@ -47,27 +49,20 @@ pub fn allowed(kind: &StmtKind, ctx: Ctx) -> bool {
         kind,
         K::Balance(_) | K::Sticky { .. } | K::Limits(_) | K::Eject(_) | K::Tls { .. }
     );
+    let security = matches!(kind, K::Mtls(_) | K::Authenticate(_) | K::RequireJwt | K::Policy(_));
     match ctx {
-        Ctx::Mesh => matches!(
-            kind,
-            K::Domain(_)
-                | K::RootNamespace(_)
-                | K::Outbound(_)
-                | K::Retries(_)
-                | K::Mtls(_)
-                | K::Use(_)
-                | K::Security(_)
-        ),
-        Ctx::Namespace => matches!(
-            kind,
-            K::Service { .. }
-                | K::External { .. }
-                | K::Egress(_)
-                | K::Outbound(_)
-                | K::Mtls(_)
-                | K::Use(_)
-                | K::Security(_)
-        ),
+        Ctx::Mesh => {
+            matches!(
+                kind,
+                K::Domain(_) | K::RootNamespace(_) | K::Outbound(_) | K::Retries(_) | K::Use(_)
+            ) || security
+        }
+        Ctx::Namespace => {
+            matches!(
+                kind,
+                K::Service { .. } | K::External { .. } | K::Egress(_) | K::Outbound(_) | K::Use(_)
+            ) || security
+        }
         Ctx::Service => {
             policy
                 || matches!(
@@ -83,10 +78,9 @@ pub fn allowed(kind: &StmtKind, ctx: Ctx) -> bool {
                         | K::Route(_)
                         | K::Egress(_)
                         | K::Outbound(_)
-                        | K::Mtls(_)
                         | K::Use(_)
-                        | K::Security(_)
                 )
+                || security
         }
         Ctx::External => {
             policy
@@ -121,6 +115,7 @@ pub fn allowed(kind: &StmtKind, ctx: Ctx) -> bool {
                 | K::Use(_)
         ),
         Ctx::Limits | Ctx::Eject => matches!(kind, K::Setting { .. }),
+        Ctx::Jwt => matches!(kind, K::Jwt(_)),
     }
 }
 
@@ -147,7 +142,6 @@ impl<'a> Elab<'a> {
                         self.flatten_into(profile_body, &inner, ctx, out);
                     }
                 }
-                StmtKind::Security(k) => self.unsupported(k, s.head),
                 _ => out.push((s, frame.clone())),
             }
         }

@@ -42,8 +42,11 @@ impl<'a> Elab<'a> {
                 StmtKind::Retries(r) => {
                     mesh.default_retries = self.retries(r.as_deref(), &frame).map(|r| Sp::new(r, s.span))
                 }
-                StmtKind::Mtls(_) => self.unsupported("mtls", s.head),
-                _ => {}
+                _ => {
+                    let mut rules = std::mem::take(&mut self.mesh_rules);
+                    self.security_stmt(&mut mesh.security, s, &frame, &mut rules);
+                    self.mesh_rules = rules;
+                }
             }
         }
     }
@@ -82,7 +85,9 @@ impl<'a> Elab<'a> {
             name: ns_name,
             services: Vec::new(),
             egress: None,
+            security: ir::Security::default(),
         };
+        let mut rules = Vec::new();
         let mut declared: HashMap<&str, Span> = HashMap::new();
         let mut egress = Vec::new();
         let mut outbound = None;
@@ -98,30 +103,33 @@ impl<'a> Elab<'a> {
                         }
                         declared.insert(&sname.node, sname.span);
                         let external = matches!(s.kind, StmtKind::External { .. });
-                        let (svc, routes, svc_egress) = self.service(name, sname, body, external, s, &frame);
+                        let (svc, later) = self.service(name, sname, body, external, s, &frame);
                         let svc_index = ns.services.len();
                         ns.services.push(svc);
                         pending.push(Pending {
                             ns: ns_index,
                             svc: Some(svc_index),
-                            routes,
-                            egress: svc_egress,
+                            ..later
                         });
                     }
                     StmtKind::Egress(_) => egress.push((s, frame.clone())),
                     StmtKind::Outbound(m) => outbound = self.outbound(m).map(|o| (o, s.span)),
-                    StmtKind::Mtls(_) => self.unsupported("mtls", s.head),
-                    _ => {}
+                    _ => {
+                        self.security_stmt(&mut ns.security, s, &frame, &mut rules);
+                    }
                 }
             }
         }
-        if !egress.is_empty() || outbound.is_some() {
+        if !egress.is_empty() || outbound.is_some() || !rules.is_empty() {
             pending.push(Pending {
                 ns: ns_index,
                 svc: None,
                 routes: Vec::new(),
                 egress: egress.clone(),
+                rules,
             });
+        }
+        if !egress.is_empty() || outbound.is_some() {
             let span = egress
                 .first()
                 .map(|(s, _)| s.span)

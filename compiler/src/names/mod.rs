@@ -8,6 +8,7 @@ mod mesh;
 mod policy;
 mod routes;
 mod scope;
+mod security;
 mod service;
 
 use std::collections::{BTreeMap, HashMap};
@@ -30,6 +31,9 @@ pub(crate) struct Elab<'a> {
     pub profiles: HashMap<&'a str, &'a Profile>,
     pub std_profiles: BTreeMap<&'a str, &'a Profile>,
     pub domain: String,
+    pub providers: BTreeMap<String, ir::JwtProvider>,
+    /// Mesh-level `allow`/`deny`/`audit`, resolved with the namespaces' rules.
+    pub mesh_rules: service::Stmts<'a>,
 }
 
 /// One `namespace NAME { }` declaration; a namespace may be split over files.
@@ -44,6 +48,8 @@ pub fn elaborate(input: &Input) -> (ir::Mesh, Vec<Diagnostic>) {
         profiles: HashMap::new(),
         std_profiles: BTreeMap::new(),
         domain: "cluster.local".into(),
+        providers: BTreeMap::new(),
+        mesh_rules: Vec::new(),
     };
     for m in input.stdlib {
         for item in &m.items {
@@ -72,7 +78,14 @@ pub fn elaborate(input: &Input) -> (ir::Mesh, Vec<Diagnostic>) {
                 }
             }
             ItemKind::Import(name) => imports.push(name),
-            ItemKind::Jwt { name, .. } => el.unsupported("jwt", name.span),
+            ItemKind::Jwt { name, body } => {
+                if let Some(first) = el.providers.get(name.node.as_str()).map(|p| p.name.span) {
+                    el.duplicate("JWT provider", name, first);
+                } else {
+                    let p = el.provider(name, body, item.span);
+                    el.providers.insert(name.node.clone(), p);
+                }
+            }
         }
     }
     // After all user profiles, so a clash is reported whatever the file order.
@@ -104,6 +117,7 @@ pub fn elaborate(input: &Input) -> (ir::Mesh, Vec<Diagnostic>) {
         mesh.namespaces.push(ns);
     }
     routes::resolve_all(&mut el, &mut mesh, pending);
+    mesh.providers = std::mem::take(&mut el.providers).into_values().collect();
     mesh.values = std::mem::take(&mut el.values);
     (mesh, el.diags)
 }
@@ -127,18 +141,6 @@ impl<'a> Elab<'a> {
             None => d.with_help(format!("known: {}", backticked(&candidates))),
         };
         self.diags.push(d);
-    }
-
-    pub fn unsupported(&mut self, what: &str, span: Span) {
-        self.diags.push(
-            Diagnostic::error(
-                "E0900",
-                span,
-                format!("`{what}` is not supported by this version of meshc"),
-            )
-            .with_label("security statements are parsed but not lowered yet")
-            .with_help("mTLS, JWT and authorization lowering is tracked in issue #3; remove the statement for now"),
-        );
     }
 
     fn import(&mut self, name: &Sp<String>) {

@@ -16,6 +16,8 @@ pub struct Pending<'a> {
     pub svc: Option<usize>,
     pub routes: Stmts<'a>,
     pub egress: Stmts<'a>,
+    /// `allow`/`deny`/`audit` statements of the scope.
+    pub rules: Stmts<'a>,
 }
 
 /// (namespace, name) -> (namespace index, service index).
@@ -33,7 +35,11 @@ pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pend
         }
     }
     let mut egress_jobs = Vec::new();
-    for p in pending {
+    let mut rule_jobs = Vec::new();
+    for mut p in pending {
+        if !p.rules.is_empty() {
+            rule_jobs.push((p.ns, p.svc, std::mem::take(&mut p.rules)));
+        }
         if let Some(si) = p.svc {
             for (s, f) in &p.routes {
                 if let StmtKind::Route(body) = &s.kind {
@@ -72,6 +78,28 @@ pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pend
                 let outbound = mesh.namespaces[p.ns].egress.as_ref().and_then(|s| s.outbound);
                 mesh.namespaces[p.ns].egress = Some(ir::Scope { outbound, ..scope });
             }
+        }
+    }
+    // Authorization last: `from service` may name any service of the program.
+    let mesh_rules = std::mem::take(&mut el.mesh_rules);
+    let root = mesh.root_namespace.clone();
+    let rules: Vec<ir::AuthzRule> = mesh_rules
+        .iter()
+        .filter_map(|(s, f)| el.authz_rule(mesh, &table, &root, None, s, f))
+        .collect();
+    mesh.security.rules = rules;
+    for (ni, si, stmts) in rule_jobs {
+        let here = mesh.namespaces[ni].name.node.clone();
+        let rules: Vec<ir::AuthzRule> = {
+            let svc = si.map(|i| &mesh.namespaces[ni].services[i]);
+            stmts
+                .iter()
+                .filter_map(|(s, f)| el.authz_rule(mesh, &table, &here, svc, s, f))
+                .collect()
+        };
+        match si {
+            Some(i) => mesh.namespaces[ni].services[i].security.rules = rules,
+            None => mesh.namespaces[ni].security.rules = rules,
         }
     }
     for ns in &mut mesh.namespaces {

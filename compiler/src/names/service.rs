@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::env::FrameRef;
+use super::routes::Pending;
 use super::{Ctx, Elab};
 use crate::diag::Diagnostic;
 use crate::ir::{self, LabelPair, Policy, Protocol, Resolution, ServiceKind};
@@ -34,7 +35,7 @@ impl<'a> Elab<'a> {
         external: bool,
         decl: &Stmt,
         frame: &FrameRef,
-    ) -> (ir::Service, Stmts<'a>, Stmts<'a>) {
+    ) -> (ir::Service, Pending<'a>) {
         self.values.names.push(name.clone());
         let mut svc = ir::Service {
             name: name.clone(),
@@ -53,7 +54,9 @@ impl<'a> Elab<'a> {
             routes: Vec::new(),
             route_span: None,
             egress: None,
+            security: ir::Security::default(),
         };
+        let mut rules = Vec::new();
         let mut hosts = Vec::new();
         let mut resolution = Sp::new(Resolution::Dns, name.span);
         let mut addresses = Vec::new();
@@ -196,8 +199,9 @@ impl<'a> Elab<'a> {
                     routes.push((s, f.clone()));
                 }
                 StmtKind::Egress(_) | StmtKind::Outbound(_) => egress.push((s, f.clone())),
-                StmtKind::Mtls(_) => self.unsupported("mtls", s.head),
-                _ => {}
+                _ => {
+                    self.security_stmt(&mut svc.security, s, &f, &mut rules);
+                }
             }
         }
         if external {
@@ -228,7 +232,14 @@ impl<'a> Elab<'a> {
                 value: name.clone(),
             }];
         }
-        (svc, routes, egress)
+        let later = Pending {
+            ns: 0,
+            svc: None,
+            routes,
+            egress,
+            rules,
+        };
+        (svc, later)
     }
 
     fn add_subset(
@@ -276,10 +287,11 @@ impl<'a> Elab<'a> {
             }
         };
         let mut policy = Policy::default();
+        let mut mtls = None;
         for (s, f) in self.flatten(body.unwrap_or(&[]), frame, Ctx::Port) {
             if !self.policy_stmt(&mut policy, s, &f) {
-                if let StmtKind::Mtls(_) = s.kind {
-                    self.unsupported("mtls", s.head);
+                if let StmtKind::Mtls(m) = &s.kind {
+                    mtls = self.mtls_mode(m).map(|m| Sp::new(m, s.span));
                 }
             }
         }
@@ -288,6 +300,7 @@ impl<'a> Elab<'a> {
             protocol: Sp::new(proto, protocol.span),
             target,
             policy,
+            mtls,
             span,
         })
     }

@@ -186,8 +186,14 @@ pub enum StmtKind {
     Domain(Expr),
     RootNamespace(Expr),
     Use(Use),
-    /// Security statements (issue #3): parsed, refused by the name stage for now.
-    Security(&'static str),
+    /// `authenticate jwt A, B`.
+    Authenticate(Vec<Ident>),
+    /// `require jwt`.
+    RequireJwt,
+    /// `allow` / `deny` / `audit`.
+    Policy(Box<Policy>),
+    /// A statement of a `jwt NAME { }` provider.
+    Jwt(JwtSetting),
 }
 
 impl StmtKind {
@@ -229,7 +235,10 @@ impl StmtKind {
             StmtKind::Domain(_) => "domain",
             StmtKind::RootNamespace(_) => "root_namespace",
             StmtKind::Use(_) => "use",
-            StmtKind::Security(k) => k,
+            StmtKind::Authenticate(_) => "authenticate",
+            StmtKind::RequireJwt => "require",
+            StmtKind::Policy(p) => p.action.node.keyword(),
+            StmtKind::Jwt(j) => j.keyword(),
         }
     }
 }
@@ -377,4 +386,130 @@ pub struct Use {
 pub struct Arg {
     pub name: Option<Ident>,
     pub value: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyAction {
+    Allow,
+    Deny,
+    Audit,
+}
+
+impl PolicyAction {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PolicyAction::Allow => "allow",
+            PolicyAction::Deny => "deny",
+            PolicyAction::Audit => "audit",
+        }
+    }
+}
+
+/// `ACTION all | nothing | [from ...] [to ...] [when ...]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub action: Sp<PolicyAction>,
+    pub body: PolicyBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyBody {
+    All(Span),
+    Nothing(Span),
+    Rule {
+        /// Alternatives joined by `or`; each is terms joined by `and`.
+        from: Vec<Vec<Sp<SourceTerm>>>,
+        to: Vec<Vec<Sp<OperationTerm>>>,
+        when: Vec<Sp<SecCondition>>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceTerm {
+    pub negate: bool,
+    pub field: SourceField,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceField {
+    Service(Vec<Ident>),
+    Principal(Vec<Expr>),
+    Namespace(Vec<Ident>),
+    Jwt(Vec<Expr>),
+    Authenticated,
+    Ip(Vec<Expr>),
+    RemoteIp(Vec<Expr>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationTerm {
+    pub negate: bool,
+    pub field: OperationField,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperationField {
+    Method(Vec<Sp<String>>),
+    Path(Vec<Expr>),
+    Host(Vec<Expr>),
+    Port(Vec<Expr>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecCondition {
+    pub key: Sp<CondKey>,
+    pub op: CondOp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CondKey {
+    /// A claim, or a nested claim as a path of names.
+    Claim(Vec<Sp<String>>),
+    Header(Expr),
+    SourceIp,
+    RemoteIp,
+    SourceNamespace,
+    SourcePrincipal,
+    Audience,
+    Presenter,
+    DestinationPort,
+    Sni,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CondOp {
+    Eq(Expr),
+    In(Vec<Expr>),
+    NotIn(Vec<Expr>),
+    Contains(Expr),
+}
+
+/// Statements of a `jwt NAME { }` block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JwtSetting {
+    Issuer(Expr),
+    JwksUri(Expr),
+    Jwks(Expr),
+    Audiences(Vec<Expr>),
+    FromHeader { name: Expr, prefix: Option<Expr> },
+    FromQuery(Expr),
+    FromCookie(Expr),
+    ForwardToken,
+    ClaimToHeader { claim: Expr, header: Expr },
+    PayloadToHeader(Expr),
+}
+
+impl JwtSetting {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            JwtSetting::Issuer(_) => "issuer",
+            JwtSetting::JwksUri(_) => "jwks_uri",
+            JwtSetting::Jwks(_) => "jwks",
+            JwtSetting::Audiences(_) => "audiences",
+            JwtSetting::FromHeader { .. } | JwtSetting::FromQuery(_) | JwtSetting::FromCookie(_) => "from",
+            JwtSetting::ForwardToken => "forward_token",
+            JwtSetting::ClaimToHeader { .. } => "claim",
+            JwtSetting::PayloadToHeader(_) => "payload",
+        }
+    }
 }

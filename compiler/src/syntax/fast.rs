@@ -730,7 +730,25 @@ impl<'s> Parser<'s> {
                     value: self.literal()?,
                 }
             }
-            // `cors` and the security statements are rare: pest parses them.
+            "authenticate" => {
+                self.next()?;
+                self.keyword("jwt")?;
+                let mut names = vec![self.ident()?];
+                while self.comma()? {
+                    names.push(self.ident()?);
+                }
+                StmtKind::Authenticate(names)
+            }
+            "require" => {
+                self.next()?;
+                self.keyword("jwt")?;
+                StmtKind::RequireJwt
+            }
+            "allow" | "deny" | "audit" => {
+                self.next()?;
+                StmtKind::Policy(Box::new(self.policy(word, head)?))
+            }
+            // `cors` and `jwt` provider settings are rare: pest parses them.
             _ => return Err(Bail),
         };
         Ok(Stmt {
@@ -739,6 +757,160 @@ impl<'s> Parser<'s> {
             head,
             doc: None,
         })
+    }
+
+    fn policy(&mut self, word: &str, head: Span) -> R<Policy> {
+        let action = match word {
+            "allow" => PolicyAction::Allow,
+            "deny" => PolicyAction::Deny,
+            _ => PolicyAction::Audit,
+        };
+        let action = Sp::new(action, head);
+        for (w, all) in [("all", true), ("nothing", false)] {
+            if self.at_word(w)? {
+                let t = self.next()?;
+                let span = self.span(t.start, t.end);
+                let body = if all {
+                    PolicyBody::All(span)
+                } else {
+                    PolicyBody::Nothing(span)
+                };
+                return Ok(Policy { action, body });
+            }
+        }
+        let (mut from, mut to, mut when) = (Vec::new(), Vec::new(), Vec::new());
+        if self.eat_word("from")? {
+            from.push(self.terms(Self::source_term)?);
+            while self.eat_word("or")? {
+                from.push(self.terms(Self::source_term)?);
+            }
+        }
+        if self.eat_word("to")? {
+            to.push(self.terms(Self::op_term)?);
+            while self.eat_word("or")? {
+                to.push(self.terms(Self::op_term)?);
+            }
+        }
+        if self.eat_word("when")? {
+            when.push(self.sec_condition()?);
+            while self.eat_word("and")? {
+                when.push(self.sec_condition()?);
+            }
+        }
+        Ok(Policy {
+            action,
+            body: PolicyBody::Rule { from, to, when },
+        })
+    }
+
+    /// Terms joined by `and`, each with an optional `not`.
+    fn terms<T>(&mut self, term: fn(&mut Self) -> R<T>) -> R<Vec<Sp<T>>> {
+        let mut out = Vec::new();
+        loop {
+            let start = self.peek()?.start;
+            let t = term(self)?;
+            out.push(Sp::new(t, self.span(start, self.last_end)));
+            if !self.eat_word("and")? {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn strings(&mut self) -> R<Vec<Expr>> {
+        let mut v = vec![self.strict_str()?];
+        while self.comma()? {
+            v.push(self.strict_str()?);
+        }
+        Ok(v)
+    }
+
+    fn source_term(&mut self) -> R<SourceTerm> {
+        let negate = self.eat_word("not")?;
+        let field = match self.next_word()? {
+            "service" => {
+                let mut v = vec![self.dotted()?];
+                while self.comma()? {
+                    v.push(self.dotted()?);
+                }
+                SourceField::Service(v)
+            }
+            "namespace" => {
+                let mut v = vec![self.ident()?];
+                while self.comma()? {
+                    v.push(self.ident()?);
+                }
+                SourceField::Namespace(v)
+            }
+            "principal" => SourceField::Principal(self.strings()?),
+            "jwt" => SourceField::Jwt(self.strings()?),
+            "ip" => SourceField::Ip(self.strings()?),
+            "remote_ip" => SourceField::RemoteIp(self.strings()?),
+            "authenticated" => SourceField::Authenticated,
+            _ => return Err(Bail),
+        };
+        Ok(SourceTerm { negate, field })
+    }
+
+    fn op_term(&mut self) -> R<OperationTerm> {
+        let negate = self.eat_word("not")?;
+        let field = match self.next_word()? {
+            "method" => OperationField::Method(self.methods()?),
+            "path" => OperationField::Path(self.strings()?),
+            "host" => OperationField::Host(self.strings()?),
+            "port" => {
+                let mut v = vec![self.value(Tok::Int)?];
+                while self.comma()? {
+                    v.push(self.value(Tok::Int)?);
+                }
+                OperationField::Port(v)
+            }
+            _ => return Err(Bail),
+        };
+        Ok(OperationTerm { negate, field })
+    }
+
+    fn sec_condition(&mut self) -> R<Sp<SecCondition>> {
+        let start = self.peek()?.start;
+        let key = match self.next_word()? {
+            "claim" => {
+                let mut path = Vec::new();
+                while self.peek()?.tok == Tok::Str {
+                    let e = self.strict_str()?;
+                    let ExprKind::Str(s) = e.kind else { return Err(Bail) };
+                    path.push(Sp::new(s, e.span));
+                }
+                if path.is_empty() {
+                    return Err(Bail);
+                }
+                CondKey::Claim(path)
+            }
+            "header" => CondKey::Header(self.strict_str()?),
+            "source_ip" => CondKey::SourceIp,
+            "remote_ip" => CondKey::RemoteIp,
+            "source_namespace" => CondKey::SourceNamespace,
+            "source_principal" => CondKey::SourcePrincipal,
+            "audience" => CondKey::Audience,
+            "presenter" => CondKey::Presenter,
+            "destination_port" => CondKey::DestinationPort,
+            "sni" => CondKey::Sni,
+            _ => return Err(Bail),
+        };
+        let key = Sp::new(key, self.span(start, self.last_end));
+        let op = if self.peek()?.tok == Tok::EqEq {
+            self.next()?;
+            CondOp::Eq(self.strict_str()?)
+        } else {
+            match self.next_word()? {
+                "in" => CondOp::In(self.strings()?),
+                "not" => {
+                    self.keyword("in")?;
+                    CondOp::NotIn(self.strings()?)
+                }
+                "contains" => CondOp::Contains(self.strict_str()?),
+                _ => return Err(Bail),
+            }
+        };
+        Ok(Sp::new(SecCondition { key, op }, self.span(start, self.last_end)))
     }
 
     fn sticky(&mut self) -> R<StmtKind> {

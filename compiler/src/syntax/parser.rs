@@ -529,27 +529,210 @@ impl Cx<'_> {
                     .collect();
                 StmtKind::Use(Use { std, name, args })
             }
-            Rule::authenticate_stmt => StmtKind::Security("authenticate"),
-            Rule::require_stmt => StmtKind::Security("require"),
-            Rule::policy_stmt => StmtKind::Security(match it.next().map(|p| p.as_str().to_string()) {
-                Some(a) if a == "deny" => "deny",
-                Some(a) if a == "audit" => "audit",
-                _ => "allow",
-            }),
-            Rule::issuer_stmt => StmtKind::Security("issuer"),
-            Rule::jwks_uri_stmt => StmtKind::Security("jwks_uri"),
-            Rule::jwks_stmt => StmtKind::Security("jwks"),
-            Rule::audiences_stmt => StmtKind::Security("audiences"),
-            Rule::from_stmt => StmtKind::Security("from"),
-            Rule::forward_token_stmt => StmtKind::Security("forward_token"),
-            Rule::claim_header_stmt => StmtKind::Security("claim"),
-            _ => StmtKind::Security("payload"),
+            Rule::authenticate_stmt => {
+                it.next();
+                it.next();
+                StmtKind::Authenticate(it.map(|p| self.ident(p, base)).collect())
+            }
+            Rule::require_stmt => StmtKind::RequireJwt,
+            Rule::policy_stmt => StmtKind::Policy(Box::new(self.policy(it.collect(), base))),
+            _ => StmtKind::Jwt(self.jwt_setting(rule, it.collect(), base)),
         };
         Stmt {
             kind,
             span,
             head,
             doc: None,
+        }
+    }
+
+    fn policy(&self, parts: Vec<Pair<Rule>>, base: usize) -> Policy {
+        let action_pair = &parts[0];
+        let action = match action_pair.as_str() {
+            "deny" => PolicyAction::Deny,
+            "audit" => PolicyAction::Audit,
+            _ => PolicyAction::Allow,
+        };
+        let action = Sp::new(action, self.span(action_pair, base));
+        let (mut from, mut to, mut when) = (Vec::new(), Vec::new(), Vec::new());
+        for p in parts.into_iter().skip(1) {
+            match p.as_rule() {
+                Rule::kw_all => {
+                    return Policy {
+                        action,
+                        body: PolicyBody::All(self.span(&p, base)),
+                    }
+                }
+                Rule::kw_nothing => {
+                    return Policy {
+                        action,
+                        body: PolicyBody::Nothing(self.span(&p, base)),
+                    }
+                }
+                Rule::policy_from => {
+                    from = p
+                        .into_inner()
+                        .filter(|s| s.as_rule() == Rule::source)
+                        .map(|s| {
+                            s.into_inner()
+                                .filter(|t| t.as_rule() == Rule::source_term)
+                                .map(|t| self.source_term(t, base))
+                                .collect()
+                        })
+                        .collect()
+                }
+                Rule::policy_to => {
+                    to = p
+                        .into_inner()
+                        .filter(|s| s.as_rule() == Rule::operation)
+                        .map(|s| {
+                            s.into_inner()
+                                .filter(|t| t.as_rule() == Rule::op_term)
+                                .map(|t| self.op_term(t, base))
+                                .collect()
+                        })
+                        .collect()
+                }
+                _ => {
+                    when = p
+                        .into_inner()
+                        .filter(|c| c.as_rule() == Rule::sec_cond)
+                        .map(|c| self.sec_condition(c, base))
+                        .collect()
+                }
+            }
+        }
+        Policy {
+            action,
+            body: PolicyBody::Rule { from, to, when },
+        }
+    }
+
+    fn source_term(&self, p: Pair<Rule>, base: usize) -> Sp<SourceTerm> {
+        let span = self.span(&p, base);
+        let mut negate = false;
+        let mut field = SourceField::Authenticated;
+        for part in p.into_inner() {
+            if part.as_rule() == Rule::negate {
+                negate = true;
+                continue;
+            }
+            let mut it = part.into_inner();
+            let k = it.next().unwrap();
+            let values: Vec<Pair<Rule>> = it.collect();
+            let exprs = || values.iter().map(|v| self.expr(v.clone(), base)).collect();
+            let idents = || values.iter().map(|v| self.ident(v.clone(), base)).collect();
+            field = match k.as_rule() {
+                Rule::kw_service => SourceField::Service(idents()),
+                Rule::kw_principal => SourceField::Principal(exprs()),
+                Rule::kw_namespace => SourceField::Namespace(idents()),
+                Rule::kw_jwt => SourceField::Jwt(exprs()),
+                Rule::kw_ip => SourceField::Ip(exprs()),
+                Rule::kw_remote_ip => SourceField::RemoteIp(exprs()),
+                _ => SourceField::Authenticated,
+            };
+        }
+        Sp::new(SourceTerm { negate, field }, span)
+    }
+
+    fn op_term(&self, p: Pair<Rule>, base: usize) -> Sp<OperationTerm> {
+        let span = self.span(&p, base);
+        let mut negate = false;
+        let mut field = OperationField::Path(Vec::new());
+        for part in p.into_inner() {
+            if part.as_rule() == Rule::negate {
+                negate = true;
+                continue;
+            }
+            let mut it = part.into_inner();
+            let k = it.next().unwrap();
+            let values: Vec<Pair<Rule>> = it.collect();
+            let exprs = || values.iter().map(|v| self.expr(v.clone(), base)).collect();
+            field = match k.as_rule() {
+                Rule::kw_method => OperationField::Method(values.iter().map(|v| self.ident(v.clone(), base)).collect()),
+                Rule::kw_path => OperationField::Path(exprs()),
+                Rule::kw_host => OperationField::Host(exprs()),
+                _ => OperationField::Port(exprs()),
+            };
+        }
+        Sp::new(OperationTerm { negate, field }, span)
+    }
+
+    fn sec_condition(&self, p: Pair<Rule>, base: usize) -> Sp<SecCondition> {
+        let span = self.span(&p, base);
+        let mut it = p.into_inner();
+        let key_pair = it.next().unwrap();
+        let key_span = self.span(&key_pair, base);
+        let mut kit = key_pair.into_inner();
+        let k = kit.next().unwrap();
+        let key = match k.as_rule() {
+            Rule::kw_claim => CondKey::Claim(
+                kit.map(|s| {
+                    let t = s.as_str();
+                    Sp::new(unescape(&t[1..t.len() - 1]), self.span(&s, base))
+                })
+                .collect(),
+            ),
+            Rule::kw_header => CondKey::Header(self.expr(kit.next().unwrap(), base)),
+            Rule::kw_source_ip => CondKey::SourceIp,
+            Rule::kw_remote_ip => CondKey::RemoteIp,
+            Rule::kw_source_namespace => CondKey::SourceNamespace,
+            Rule::kw_source_principal => CondKey::SourcePrincipal,
+            Rule::kw_audience => CondKey::Audience,
+            Rule::kw_presenter => CondKey::Presenter,
+            Rule::kw_destination_port => CondKey::DestinationPort,
+            _ => CondKey::Sni,
+        };
+        let op_pair = it.next().unwrap();
+        let parts: Vec<Pair<Rule>> = op_pair.into_inner().collect();
+        let values = |skip: usize| {
+            parts
+                .iter()
+                .skip(skip)
+                .map(|v| self.expr(v.clone(), base))
+                .collect::<Vec<_>>()
+        };
+        let op = match parts[0].as_rule() {
+            Rule::eq => CondOp::Eq(self.expr(parts[1].clone(), base)),
+            Rule::kw_not => CondOp::NotIn(values(2)),
+            Rule::kw_in => CondOp::In(values(1)),
+            _ => CondOp::Contains(self.expr(parts[1].clone(), base)),
+        };
+        Sp::new(
+            SecCondition {
+                key: Sp::new(key, key_span),
+                op,
+            },
+            span,
+        )
+    }
+
+    fn jwt_setting(&self, rule: Rule, parts: Vec<Pair<Rule>>, base: usize) -> JwtSetting {
+        let values: Vec<Expr> = parts
+            .iter()
+            .filter(|p| p.as_rule() == Rule::str_val)
+            .map(|p| self.expr(p.clone(), base))
+            .collect();
+        let mut v = values.into_iter();
+        match rule {
+            Rule::issuer_stmt => JwtSetting::Issuer(v.next().unwrap()),
+            Rule::jwks_uri_stmt => JwtSetting::JwksUri(v.next().unwrap()),
+            Rule::jwks_stmt => JwtSetting::Jwks(v.next().unwrap()),
+            Rule::audiences_stmt => JwtSetting::Audiences(v.collect()),
+            Rule::forward_token_stmt => JwtSetting::ForwardToken,
+            Rule::claim_header_stmt => JwtSetting::ClaimToHeader {
+                claim: v.next().unwrap(),
+                header: v.next().unwrap(),
+            },
+            Rule::payload_header_stmt => JwtSetting::PayloadToHeader(v.next().unwrap()),
+            _ => match parts[1].as_rule() {
+                Rule::kw_header => JwtSetting::FromHeader {
+                    name: v.next().unwrap(),
+                    prefix: v.next(),
+                },
+                Rule::kw_query => JwtSetting::FromQuery(v.next().unwrap()),
+                _ => JwtSetting::FromCookie(v.next().unwrap()),
+            },
         }
     }
 

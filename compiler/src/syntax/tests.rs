@@ -80,6 +80,13 @@ fn fast_path_agrees_on_tricky_spellings() {
         "namespace a { service b { tls mutual cert \"/c\" key \"/k\" san \"x\" san \"y\" } }",
         "namespace a { service b { limits { max_connections n; idle_timeout 1h } } }",
         "namespace a { service b {\n  # comment { with braces }\n  port 80 \\\n http\n} }",
+        "namespace a { service b { when path \"/x\" => v2 timeout 1s } }",
+        "namespace a { service b { route { default => stable rest, canary weight } } }",
+        "namespace a { service b { allow from service c, d.e and not namespace f or principal \"p\" to method GET, HEAD and path \"/a/*\" or port 80 when claim \"a\" \"b\" contains \"x\" and header \"h\" not in \"1\", \"2\" } }",
+        "namespace a { service b { deny from not jwt \"i/s\" and ip \"10.0.0.0/8\"; audit to not host \"h\"; allow all; allow nothing; allow when source_ip == \"1.2.3.4\" } }",
+        "namespace a { authenticate jwt g, h\n require jwt\n mtls strict }\njwt g { issuer \"https://x\"; from header \"a\" prefix \"b\"; claim \"c\" to header \"d\" }",
+        "namespace a { service b { allow } }",
+        "namespace a { service b { allow when claim contains \"x\" } }",
     ] {
         same(text);
     }

@@ -1,6 +1,7 @@
 //! Istio target: networking.istio.io/v1 objects from the IR.
 
 mod destination_rule;
+mod security;
 mod service_entry;
 mod sidecar;
 mod virtual_service;
@@ -33,14 +34,38 @@ impl Sources<'_> {
 }
 
 /// Kinds in output order within a namespace.
-const KIND_ORDER: [&str; 4] = ["ServiceEntry", "DestinationRule", "VirtualService", "Sidecar"];
+const KIND_ORDER: [&str; 7] = [
+    "PeerAuthentication",
+    "RequestAuthentication",
+    "AuthorizationPolicy",
+    "ServiceEntry",
+    "DestinationRule",
+    "VirtualService",
+    "Sidecar",
+];
 
 /// Every Istio object of the program, sorted by namespace, kind and name.
 pub fn lower(mesh: &Mesh, sources: &Sources) -> Vec<Object> {
     let mut objects = Vec::new();
     sidecar::mesh_default(mesh, sources, &mut objects);
+    let root = security::Scope::Mesh;
+    security::lower(mesh, &mesh.security, &root, sources, &mut objects);
     for ns in &mesh.namespaces {
+        security::lower(
+            mesh,
+            &ns.security,
+            &security::Scope::Namespace(&ns.name.node),
+            sources,
+            &mut objects,
+        );
         for svc in &ns.services {
+            security::lower(
+                mesh,
+                &svc.security,
+                &security::Scope::Service(svc),
+                sources,
+                &mut objects,
+            );
             service_entry::lower(svc, sources, &mut objects);
             destination_rule::lower(svc, sources, &mut objects);
             virtual_service::lower(mesh, svc, sources, &mut objects);
@@ -56,7 +81,11 @@ pub fn lower(mesh: &Mesh, sources: &Sources) -> Vec<Object> {
 
 /// Writes `apiVersion`, `kind` and `metadata`, leaving the writer at top level.
 fn header(y: &mut Yaml, kind: &str, name: &str, namespace: &str, source: &str) {
-    y.str("apiVersion", "networking.istio.io/v1");
+    let group = match kind {
+        "PeerAuthentication" | "RequestAuthentication" | "AuthorizationPolicy" => "security.istio.io/v1",
+        _ => "networking.istio.io/v1",
+    };
+    y.str("apiVersion", group);
     y.str("kind", kind);
     y.open("metadata");
     y.str("name", name);
