@@ -2,9 +2,11 @@
 //! any backend. Every backend and analysis reads only this.
 
 mod policy;
+mod refs;
 mod security;
 
 pub use policy::*;
+pub use refs::*;
 pub use security::*;
 
 use crate::span::{Sp, Span};
@@ -30,6 +32,8 @@ pub struct Mesh {
     pub namespaces: Vec<Namespace>,
     /// Every duration and percentage written in the program (for range checks).
     pub values: Values,
+    /// Every resolved name, sorted (for the IDE layer).
+    pub references: Vec<Reference>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -209,6 +209,7 @@ impl<'a> Elab<'a> {
                 }
             }
         };
+        self.refer(crate::ir::RefKind::Profile, &u.name, profile.name.span);
         if outer.expanding(&profile.name.node) {
             self.diags.push(
                 Diagnostic::error("E0107", site.span, format!("profile `{}` uses itself", u.name.node))

@@ -34,6 +34,7 @@ pub(crate) struct Elab<'a> {
     pub providers: BTreeMap<String, ir::JwtProvider>,
     /// Mesh-level `allow`/`deny`/`audit`, resolved with the namespaces' rules.
     pub mesh_rules: service::Stmts<'a>,
+    pub refs: Vec<ir::Reference>,
 }
 
 /// One `namespace NAME { }` declaration; a namespace may be split over files.
@@ -50,6 +51,7 @@ pub fn elaborate(input: &Input) -> (ir::Mesh, Vec<Diagnostic>) {
         domain: "cluster.local".into(),
         providers: BTreeMap::new(),
         mesh_rules: Vec::new(),
+        refs: Vec::new(),
     };
     for m in input.stdlib {
         for item in &m.items {
@@ -119,10 +121,26 @@ pub fn elaborate(input: &Input) -> (ir::Mesh, Vec<Diagnostic>) {
     routes::resolve_all(&mut el, &mut mesh, pending);
     mesh.providers = std::mem::take(&mut el.providers).into_values().collect();
     mesh.values = std::mem::take(&mut el.values);
+    el.refs.sort();
+    el.refs.dedup();
+    mesh.references = el.refs;
     (mesh, el.diags)
 }
 
 impl<'a> Elab<'a> {
+    /// Records that `site` (a name as written, or `NAME.NS`) resolved to the declaration named at `target`.
+    pub fn refer(&mut self, kind: ir::RefKind, site: &Sp<String>, target: Span) {
+        let mut site_span = site.span;
+        if let Some((name, _)) = site.node.split_once('.') {
+            site_span.end = site_span.start + name.len() as u32;
+        }
+        self.refs.push(ir::Reference {
+            site: site_span,
+            target,
+            kind,
+        });
+    }
+
     pub fn duplicate(&mut self, what: &str, name: &Sp<String>, first: Span) {
         self.diags.push(
             Diagnostic::error("E0102", name.span, format!("{what} `{}` is declared twice", name.node))
@@ -144,8 +162,9 @@ impl<'a> Elab<'a> {
     }
 
     fn import(&mut self, name: &Sp<String>) {
-        match self.std_profiles.get(name.node.as_str()) {
+        match self.std_profiles.get(name.node.as_str()).copied() {
             Some(p) => {
+                self.refer(ir::RefKind::Profile, name, p.name.span);
                 if let Some(user) = self.profiles.get(name.node.as_str()) {
                     self.diags.push(
                         Diagnostic::error(

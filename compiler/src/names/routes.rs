@@ -144,7 +144,11 @@ impl<'a> Elab<'a> {
             None => (name.node.as_str(), here),
         };
         match table.get(&(ns.to_string(), svc.to_string())) {
-            Some((ni, si)) => Some(&mesh.namespaces[*ni].services[*si]),
+            Some((ni, si)) => {
+                let svc = &mesh.namespaces[*ni].services[*si];
+                self.refer(ir::RefKind::Service, name, svc.name.span);
+                Some(svc)
+            }
             None => {
                 let candidates: Vec<&str> = table.keys().filter(|(n, _)| n == ns).map(|(_, s)| s.as_str()).collect();
                 if table.keys().any(|(n, _)| n == ns) {
@@ -264,7 +268,8 @@ impl<'a> Elab<'a> {
     }
 
     fn subset_of(&mut self, svc: &ir::Service, name: &Sp<String>) -> Option<()> {
-        if svc.subset(&name.node).is_some() {
+        if let Some(s) = svc.subset(&name.node) {
+            self.refer(ir::RefKind::Subset, name, s.name.span);
             return Some(());
         }
         let candidates: Vec<&str> = svc.subsets.iter().map(|s| s.name.node.as_str()).collect();

@@ -27,7 +27,9 @@ impl<'a> Elab<'a> {
             StmtKind::Mtls(m) => sec.mtls = self.mtls_mode(m).map(|m| Sp::new(m, s.span)),
             StmtKind::Authenticate(names) => {
                 for n in names {
-                    if self.providers.contains_key(n.node.as_str()) {
+                    if let Some(p) = self.providers.get(n.node.as_str()) {
+                        let target = p.name.span;
+                        self.refer(ir::RefKind::Provider, n, target);
                         sec.authenticate.push(n.clone());
                     } else {
                         let known: Vec<String> = self.providers.keys().cloned().collect();
