@@ -56,7 +56,7 @@ impl<'a> Elab<'a> {
             "registry_only" => Some(ir::Outbound::RegistryOnly),
             "allow_any" => Some(ir::Outbound::AllowAny),
             _ => {
-                self.unknown_value("outbound mode", m, &["allow_any", "registry_only"]);
+                self.unknown_value("outbound mode", m, &super::vocab::OUTBOUND_MODES);
                 None
             }
         }

@@ -10,6 +10,7 @@ mod routes;
 mod scope;
 mod security;
 mod service;
+pub mod vocab;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,7 +18,7 @@ use crate::diag::{suggestion, Diagnostic};
 use crate::ir;
 use crate::span::{Sp, Span};
 use crate::syntax::ast::{Item, ItemKind, Module, Profile, Stmt};
-pub use expand::Ctx;
+pub use expand::{allowed, Ctx};
 
 /// A parsed stdlib file's profiles are looked up by `use std.NAME`.
 pub struct Input<'a> {

@@ -7,8 +7,6 @@ use crate::ir::{self, Balance, HashAlgorithm, HashKey, LoadBalancer, Policy, Sti
 use crate::span::Sp;
 use crate::syntax::ast::{self, Stmt, StmtKind};
 
-const BALANCES: [&str; 5] = ["round_robin", "least_request", "random", "passthrough", "least_conn"];
-
 impl<'a> Elab<'a> {
     /// Applies one policy statement to `policy`; returns false if `s` is not one.
     pub fn policy_stmt(&mut self, policy: &mut Policy, s: &'a Stmt, frame: &FrameRef) -> bool {
@@ -24,7 +22,7 @@ impl<'a> Elab<'a> {
                     "random" => Balance::Random,
                     "passthrough" => Balance::Passthrough,
                     _ => {
-                        self.unknown_value("balance algorithm", name, &BALANCES[..4]);
+                        self.unknown_value("balance algorithm", name, &super::vocab::BALANCES[..4]);
                         return true;
                     }
                 };
@@ -180,7 +178,7 @@ impl<'a> Elab<'a> {
             "simple" => Some(Tls::Simple(Box::new(files))),
             "mutual" => Some(Tls::Mutual(Box::new(files))),
             _ => {
-                self.unknown_value("TLS mode", mode, &["simple", "mutual", "mesh", "off"]);
+                self.unknown_value("TLS mode", mode, &super::vocab::TLS_MODES);
                 None
             }
         }

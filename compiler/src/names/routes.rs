@@ -23,9 +23,7 @@ pub struct Pending<'a> {
 /// (namespace, name) -> (namespace index, service index).
 pub(super) type Table = BTreeMap<(String, String), (usize, usize)>;
 
-const METHODS: [&str; 9] = [
-    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
-];
+use super::vocab::METHODS;
 
 pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pending<'a>>) {
     let mut table = Table::new();

@@ -9,9 +9,7 @@ use crate::ir::{self, AuthzAction, AuthzKey, FieldKind, MtlsMode};
 use crate::span::{Sp, Span};
 use crate::syntax::ast::{self, CondKey, CondOp, JwtSetting, OperationField, PolicyBody, SourceField, Stmt, StmtKind};
 
-const METHODS: [&str; 9] = [
-    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
-];
+use super::vocab::METHODS;
 
 impl<'a> Elab<'a> {
     /// Applies `mtls`, `authenticate` and `require jwt`; defers rules to `rules`.
@@ -50,7 +48,7 @@ impl<'a> Elab<'a> {
             "permissive" => Some(MtlsMode::Permissive),
             "disable" => Some(MtlsMode::Disable),
             _ => {
-                self.unknown_value("mTLS mode", m, &["strict", "permissive", "disable"]);
+                self.unknown_value("mTLS mode", m, &super::vocab::MTLS_MODES);
                 None
             }
         }

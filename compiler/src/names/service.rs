@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::env::FrameRef;
 use super::routes::Pending;
+use super::vocab::{language_retry_name, RETRY_ON};
 use super::{Ctx, Elab};
 use crate::diag::Diagnostic;
 use crate::ir::{self, LabelPair, Policy, Protocol, Resolution, ServiceKind};
@@ -168,7 +169,7 @@ impl<'a> Elab<'a> {
                         "static" => Resolution::Static,
                         "none" => Resolution::None,
                         _ => {
-                            self.unknown_value("resolution", r, &["dns", "dns_round_robin", "static", "none"]);
+                            self.unknown_value("resolution", r, &super::vocab::RESOLUTIONS);
                             continue;
                         }
                     };
@@ -338,33 +339,5 @@ impl<'a> Elab<'a> {
             per_try,
             on,
         })
-    }
-}
-
-/// Envoy's `retry_on` tokens that Istio accepts.
-const RETRY_ON: [&str; 16] = [
-    "5xx",
-    "gateway-error",
-    "reset",
-    "reset-before-request",
-    "connect-failure",
-    "retriable-4xx",
-    "refused-stream",
-    "retriable-status-codes",
-    "retriable-headers",
-    "envoy-ratelimited",
-    "http3-post-connect-failure",
-    "cancelled",
-    "deadline-exceeded",
-    "resource-exhausted",
-    "internal",
-    "unavailable",
-];
-
-fn language_retry_name(token: &str) -> String {
-    if token == "5xx" {
-        "server_error".into()
-    } else {
-        token.replace('-', "_")
     }
 }
