@@ -12,12 +12,14 @@ use meshc_compiler::{self as compiler, SourceFile};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// N services, each with 3 subsets, a header route, a 90/10 default,
-/// retries, limits and outlier ejection, spread over namespaces of 50.
+/// retries, limits, outlier ejection and one allow rule, spread over
+/// namespaces of 50.
 fn generate(n: usize) -> String {
     let mut s = String::with_capacity(n * 400);
     for ns in 0..n.div_ceil(50) {
         s.push_str(&format!("namespace team-{ns} {{\n"));
         for i in ns * 50..((ns + 1) * 50).min(n) {
+            let caller = if i % 50 == 0 { i + 1 } else { i - 1 };
             s.push_str(&format!(
                 "  service svc-{i} {{
     port 8080 http
@@ -29,6 +31,7 @@ fn generate(n: usize) -> String {
       when header \"x-canary\" == \"true\" => v3
       default => v1 90%, v2 10%
     }}
+    allow from service svc-{caller} to method GET, POST
   }}
 "
             ));

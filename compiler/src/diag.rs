@@ -101,3 +101,9 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 pub fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
+
+/// The name a "did you mean" help suggests: the inverse of [`suggestion`]
+/// (the IDE layer offers it as a quick fix).
+pub fn suggested(help: &str) -> Option<&str> {
+    help.strip_prefix("did you mean `")?.strip_suffix("`?")
+}

@@ -1,10 +1,11 @@
 //! E0208 labels, E0209 host names, E0210 object names: Kubernetes and DNS-1123 syntax.
 
 use crate::diag::Diagnostic;
-use crate::ir::Mesh;
+use crate::ir::{LabelPair, Mesh};
+use crate::span::Sp;
 
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
-    for l in &mesh.values.labels {
+    for l in labels(mesh) {
         if let Err(why) = label_key(&l.key.node) {
             out.push(
                 Diagnostic::error("E0208", l.key.span, format!("`{}` is not a valid label key: {why}", l.key.node))
@@ -36,7 +37,7 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    for n in &mesh.values.names {
+    for n in names(mesh) {
         if !dns_label(&n.node) {
             let fix = n.node.replace('_', "-");
             out.push(
@@ -103,4 +104,26 @@ pub fn dns_label(s: &str) -> bool {
 
 fn dns_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(dns_label)
+}
+
+/// Every label written: selectors, subsets and endpoints.
+fn labels(mesh: &Mesh) -> impl Iterator<Item = &LabelPair> {
+    super::services(mesh).flat_map(|s| {
+        s.selector
+            .iter()
+            .chain(s.subsets.iter().flat_map(|x| &x.labels))
+            .chain(s.endpoints.iter().flat_map(|e| &e.labels))
+    })
+}
+
+/// Every name that becomes a Kubernetes object or subset name.
+fn names(mesh: &Mesh) -> impl Iterator<Item = &Sp<String>> {
+    let declared = mesh.namespaces.iter().flat_map(|n| {
+        std::iter::once(&n.name).chain(
+            n.services
+                .iter()
+                .flat_map(|s| std::iter::once(&s.name).chain(s.subsets.iter().map(|x| &x.name))),
+        )
+    });
+    declared.chain(&mesh.values.names)
 }

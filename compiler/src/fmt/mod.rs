@@ -6,7 +6,7 @@
 //! it returns [`FormatError::Changed`] instead of an output.
 
 mod layout;
-mod lex;
+pub(crate) mod lex;
 mod verify;
 
 use crate::diag::Diagnostic;

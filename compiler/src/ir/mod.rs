@@ -41,9 +41,9 @@ pub struct Values {
     pub durations: Vec<Sp<Duration>>,
     pub percents: Vec<Sp<f64>>,
     pub regexes: Vec<Sp<String>>,
-    pub labels: Vec<LabelPair>,
     pub hosts: Vec<Sp<String>>,
-    /// Names that become Kubernetes object names or subset names (DNS-1123 labels).
+    /// Names written as values that become Kubernetes names (accounts, the
+    /// root namespace); declared names are checked on the model itself.
     pub names: Vec<Sp<String>>,
     /// Where the deprecated `least_conn` was written.
     pub least_conn: Vec<Span>,

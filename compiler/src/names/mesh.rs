@@ -80,7 +80,6 @@ impl<'a> Elab<'a> {
         pending: &mut Vec<Pending<'a>>,
     ) -> ir::Namespace {
         let ns_name = parts[0].0.clone();
-        self.values.names.push(ns_name.clone());
         let mut ns = ir::Namespace {
             name: ns_name,
             services: Vec::new(),

@@ -23,7 +23,6 @@ impl<'a> Elab<'a> {
                 value: l.value.clone(),
             })
             .collect();
-        self.values.labels.extend(out.iter().cloned());
         out
     }
 
@@ -37,7 +36,6 @@ impl<'a> Elab<'a> {
         decl: &Stmt,
         frame: &FrameRef,
     ) -> (ir::Service, Pending<'a>) {
-        self.values.names.push(name.clone());
         let mut svc = ir::Service {
             name: name.clone(),
             namespace: namespace.to_string(),
@@ -110,7 +108,6 @@ impl<'a> Elab<'a> {
                             key: key.clone(),
                             value: v.clone(),
                         }];
-                        self.values.labels.extend(labels.iter().cloned());
                         self.add_subset(&mut svc, v.clone(), labels, Policy::default(), v.span);
                     }
                 }
@@ -251,7 +248,6 @@ impl<'a> Elab<'a> {
         policy: Policy,
         span: Span,
     ) {
-        self.values.names.push(name.clone());
         if let Some(first) = svc.subset(&name.node) {
             let first = first.name.span;
             self.duplicate("subset", &name, first);

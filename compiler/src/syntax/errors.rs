@@ -1,7 +1,7 @@
 //! pest errors -> diagnostics in the user's words (never grammar rule names).
 
 use super::parser::Rule;
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{suggestion, Diagnostic};
 use crate::span::{FileId, Span};
 use pest::error::{ErrorVariant, InputLocation};
 
@@ -33,8 +33,8 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Erro
     if positives.contains(&Rule::setting_key) {
         d = Diagnostic::error("E0001", span, format!("expected a statement, found {shown}"))
             .with_label("not a statement");
-        if let Some(s) = did_you_mean(&found, KEYWORDS.iter().copied()) {
-            d = d.with_help(format!("did you mean `{s}`?"));
+        if let Some(s) = suggestion(&found, KEYWORDS.iter().copied()) {
+            d = d.with_help(s);
         } else {
             d = d.with_help(
                 "statements start with a keyword such as `service`, `port`, `route` or `timeout`; see docs/language.md",
