@@ -28,6 +28,15 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for c in super::services(mesh).flat_map(|s| s.routes.iter().filter_map(|r| r.options.cors.as_deref())) {
+        if let Some(d) = c.max_age.as_ref().filter(|d| d.node % 1_000_000_000 != 0) {
+            out.push(
+                Diagnostic::error("E0204", d.span, "CORS `max_age` must be whole seconds")
+                    .with_label("sub-second part")
+                    .with_help("browsers cache preflights in seconds (Access-Control-Max-Age): round it"),
+            );
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     for svc in super::services(mesh) {
         let defaults = [(svc.defaults.timeout.as_ref(), svc.defaults.retries.as_ref())];

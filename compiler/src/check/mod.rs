@@ -1,10 +1,12 @@
 //! Stage 3: checks over the IR. Each module is one check with one signature:
 //! `fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>)`.
 
+mod conditions;
 mod deprecated;
 mod durations;
 mod externals;
 mod labels;
+mod object_names;
 mod percents;
 mod protocols;
 mod regexes;
@@ -18,9 +20,10 @@ use crate::ir::{Mesh, Policy, Service};
 
 type Check = fn(&Mesh, &mut Vec<Diagnostic>);
 
-const CHECKS: [Check; 16] = [
+const CHECKS: [Check; 18] = [
     weights::check,
     unreachable::check,
+    conditions::check,
     durations::check,
     percents::check,
     regexes::check,
@@ -29,6 +32,7 @@ const CHECKS: [Check; 16] = [
     tls::check,
     labels::check,
     deprecated::check,
+    object_names::check,
     security::mtls_identity::check,
     security::jwt_coverage::check,
     security::tcp_fields::check,

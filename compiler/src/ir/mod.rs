@@ -282,7 +282,11 @@ pub enum Condition {
     Authority(String),
     Port(u32),
     Sni(String),
-    SourceLabels(Vec<(String, String)>),
+    /// Traffic from the workloads of a service: their labels, in their namespace.
+    SourceWorkload {
+        labels: Vec<(String, String)>,
+        namespace: String,
+    },
     SourceNamespace(String),
 }
 
@@ -291,7 +295,7 @@ impl Condition {
     pub fn http_only(&self) -> bool {
         !matches!(
             self,
-            Condition::Port(_) | Condition::Sni(_) | Condition::SourceLabels(_) | Condition::SourceNamespace(_)
+            Condition::Port(_) | Condition::Sni(_) | Condition::SourceWorkload { .. } | Condition::SourceNamespace(_)
         )
     }
 }
@@ -387,6 +391,6 @@ pub struct Cors {
     pub methods: Vec<String>,
     pub headers: Vec<String>,
     pub expose: Vec<String>,
-    pub max_age: Option<Duration>,
+    pub max_age: Option<Sp<Duration>>,
     pub credentials: bool,
 }

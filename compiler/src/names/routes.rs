@@ -372,12 +372,14 @@ impl<'a> Elab<'a> {
             ast::Cond::Sni(s) => Condition::Sni(self.eval().string(s, frame)?.node),
             ast::Cond::FromService(name) => {
                 let svc = self.lookup(cx.mesh, cx.table, cx.ns_name(), name)?;
-                Condition::SourceLabels(
-                    svc.selector
+                Condition::SourceWorkload {
+                    labels: svc
+                        .selector
                         .iter()
                         .map(|l| (l.key.node.clone(), l.value.node.clone()))
                         .collect(),
-                )
+                    namespace: svc.namespace.clone(),
+                }
             }
             ast::Cond::FromNamespace(n) => Condition::SourceNamespace(n.node.clone()),
         })
@@ -572,7 +574,7 @@ impl<'a> Elab<'a> {
                                 .map(|h| h.node)
                                 .collect()
                         }
-                        ast::CorsItem::MaxAge(d) => c.max_age = self.eval().duration(d, f).map(|d| d.node),
+                        ast::CorsItem::MaxAge(d) => c.max_age = self.eval().duration(d, f),
                         ast::CorsItem::Credentials(_) => c.credentials = true,
                     }
                 }

@@ -118,7 +118,7 @@ fn auto_hosts(mesh: &ir::Mesh, ns: usize, svc: Option<usize>) -> Vec<String> {
             .iter()
             .flat_map(|r| &r.matches)
             .flat_map(|m| &m.conditions)
-            .any(|c| matches!(&c.node, Condition::SourceLabels(l) if workloads.iter().any(|w| selects(l, w))));
+            .any(|c| matches!(&c.node, Condition::SourceWorkload { labels, namespace } if workloads.iter().any(|w| &w.namespace == namespace && selects(labels, w))));
         if !called {
             continue;
         }

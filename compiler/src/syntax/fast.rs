@@ -1160,7 +1160,7 @@ impl<'s> Parser<'s> {
             }
             Some("external") => {
                 self.next()?;
-                Ok(DestTarget::External(self.ident()?))
+                Ok(DestTarget::External(self.dotted()?))
             }
             _ => Ok(DestTarget::Subset(self.ident()?)),
         }

@@ -10,7 +10,12 @@ use crate::span::Span;
 
 /// The root-namespace default from `mesh { outbound ... }`.
 pub fn mesh_default(mesh: &Mesh, sources: &Sources, out: &mut Vec<Object>) {
-    if let Some(o) = &mesh.outbound {
+    // A scope declared for the root namespace itself is that Sidecar (and carries the mode).
+    let root_scoped = mesh
+        .namespaces
+        .iter()
+        .any(|n| n.name.node == mesh.root_namespace && n.egress.is_some());
+    if let Some(o) = mesh.outbound.as_ref().filter(|_| !root_scoped) {
         let scope = Scope {
             span: o.span,
             auto: false,

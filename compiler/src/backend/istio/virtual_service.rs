@@ -193,8 +193,8 @@ fn http_route(y: &mut Yaml, mesh: &Mesh, svc: &Service, r: &Route) {
         y.str_list("allowMethods", &c.methods);
         y.str_list("allowHeaders", &c.headers);
         y.str_list("exposeHeaders", &c.expose);
-        if let Some(d) = c.max_age {
-            y.str("maxAge", &duration(d));
+        if let Some(d) = &c.max_age {
+            y.str("maxAge", &duration(d.node));
         }
         if c.credentials {
             y.bool("allowCredentials", true);
@@ -272,17 +272,11 @@ fn http_match(y: &mut Yaml, m: &Match) {
                 y.close();
             }
             Condition::Port(p) => y.int("port", *p as u64),
-            Condition::SourceNamespace(n) => y.str("sourceNamespace", n),
-            Condition::SourceLabels(ls) => {
-                y.open("sourceLabels");
-                for (k, v) in ls {
-                    y.str(k, v);
-                }
-                y.close();
-            }
+            Condition::SourceNamespace(_) | Condition::SourceWorkload { .. } => {}
             _ => {}
         }
     }
+    source(y, m);
     if ignore_case {
         y.bool("ignoreUriCase", true);
     }
@@ -306,6 +300,29 @@ fn http_match(y: &mut Yaml, m: &Match) {
     }
 }
 
+/// `sourceLabels` and `sourceNamespace`: labels are namespace-scoped, so
+/// `from service` pins both (checks ensure the namespaces agree).
+fn source(y: &mut Yaml, m: &Match) {
+    let mut namespace = None;
+    for c in &m.conditions {
+        match &c.node {
+            Condition::SourceWorkload { labels, namespace: ns } => {
+                y.open("sourceLabels");
+                for (k, v) in labels {
+                    y.str(k, v);
+                }
+                y.close();
+                namespace = Some(ns);
+            }
+            Condition::SourceNamespace(ns) => namespace = Some(ns),
+            _ => {}
+        }
+    }
+    if let Some(ns) = namespace {
+        y.str("sourceNamespace", ns);
+    }
+}
+
 fn l4_route(y: &mut Yaml, r: &Route, kind: RouteKind) {
     if !r.matches.is_empty() {
         y.open_list("match");
@@ -316,17 +333,11 @@ fn l4_route(y: &mut Yaml, r: &Route, kind: RouteKind) {
                 match &c.node {
                     Condition::Port(p) => y.int("port", *p as u64),
                     Condition::Sni(s) => sni.push(s.clone()),
-                    Condition::SourceNamespace(n) => y.str("sourceNamespace", n),
-                    Condition::SourceLabels(ls) => {
-                        y.open("sourceLabels");
-                        for (k, v) in ls {
-                            y.str(k, v);
-                        }
-                        y.close();
-                    }
+                    Condition::SourceNamespace(_) | Condition::SourceWorkload { .. } => {}
                     _ => {}
                 }
             }
+            source(y, m);
             if kind == RouteKind::Tls {
                 y.str_list("sniHosts", &sni);
             }
