@@ -995,14 +995,14 @@ fn s4_1_external_defaults_resolutions_and_checks() {
     assert_eq!(warned.count("DestinationRule"), 0);
 }
 
-/// "one or more hosts": each host of an external is its own Istio service.
-/// TLS origination must reach every host, and a route must not send one
-/// host's traffic to another.
+/// "one or more hosts": each host of an external is its own Istio service,
+/// and a route or TLS origination names one host. meshc refuses a multi-host
+/// external with routes or TLS (E0122) rather than sending every host's
+/// traffic to the first; without them, one ServiceEntry lists every host.
 #[test]
-#[ignore = "meshc bug: a multi-host external gets one DestinationRule for its first host only, and its VirtualService routes every host to the first"]
 fn s4_1_external_with_several_hosts() {
     let mut t = Spec::new();
-    let out = t.compile(
+    let refused = t.errors(
         r#"namespace shop {
   external stripe {
     host "api.stripe.com", "files.stripe.com"
@@ -1010,6 +1010,24 @@ fn s4_1_external_with_several_hosts() {
     tls simple
     timeout 5s
   }
+}
+"#,
+    );
+    assert_eq!(refused, ["E0122"]);
+    let out = t.compile(
+        r#"namespace shop {
+  external stripe {
+    host "api.stripe.com", "files.stripe.com"
+    port 443 https
+  }
+}
+"#,
+    );
+    assert_eq!(
+        out.se("shop", "stripe").strs("spec.hosts"),
+        ["api.stripe.com", "files.stripe.com"]
+    );
+    assert_eq!(out.count("DestinationRule") + out.count("VirtualService"), 0);
 }
 "#,
     );
@@ -1479,7 +1497,6 @@ fn s6_conditions() {
 /// alone matches workloads with those labels in every namespace, so the
 /// match needs `sourceNamespace` too.
 #[test]
-#[ignore = "meshc bug: `from service S.ns` lowers to sourceLabels only, without sourceNamespace, so same-labelled workloads of every namespace match"]
 fn s6_from_service_in_another_namespace() {
     let mut t = Spec::new();
     let out = t.compile(
@@ -1905,7 +1922,6 @@ fn s9_egress_checks() {
 /// Section 3.1's `outbound` and section 9's namespace scope in the root
 /// namespace itself: Istio allows one selector-less Sidecar per namespace.
 #[test]
-#[ignore = "meshc bug: `mesh { outbound ... }` plus namespace-level `egress` in the root namespace writes two Sidecars named istio-system/default"]
 fn s9_egress_in_the_root_namespace() {
     let mut t = Spec::new();
     let out = t.compile(
@@ -1921,18 +1937,21 @@ namespace istio-system {
 }
 
 /// A service named `default` with its own scope, next to the namespace's
-/// scope: two different Sidecars, which cannot both be called `default`.
+/// scope: both Sidecars would be called `default`, so meshc refuses (E0125).
 #[test]
-#[ignore = "meshc bug: a service named `default` with `egress` and a namespace-level `egress` both write Sidecar shop/default"]
 fn s9_service_named_default() {
     let mut t = Spec::new();
-    let out = t.compile(
+    let refused = t.errors(
         r#"namespace shop {
   egress namespace .
   service default {
     port 80 http
     egress namespace istio-system
   }
+}
+"#,
+    );
+    assert_eq!(refused, ["E0125"]);
 }
 "#,
     );
