@@ -1831,6 +1831,35 @@ fn s9_egress_scope() {
 /// `egress auto`: the services whose rules match `from service` the
 /// workload, the destinations and mirrors of those rules, and the root
 /// namespace.
+/// `egress auto` also reads `allow` rules: a service that admits the
+/// workload's identity is a service the workload calls.
+#[test]
+fn s9_egress_auto_reads_allow_rules() {
+    let mut t = Spec::new();
+    let out = t.compile(
+        r#"namespace shop {
+  mtls strict
+  service web {
+    port 8080 http
+    egress auto
+  }
+  service api {
+    port 8080 http
+    allow from service web
+  }
+  service other {
+    port 8080 http
+    allow from service api
+  }
+}
+"#,
+    );
+    assert_eq!(
+        out.sidecar("shop", "web").strs("spec.egress[0].hosts"),
+        ["istio-system/*", "shop/api.shop.svc.cluster.local"]
+    );
+}
+
 #[test]
 fn s9_egress_auto() {
     let mut t = Spec::new();

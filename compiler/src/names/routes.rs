@@ -67,18 +67,7 @@ pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pend
             egress_jobs.push(p);
         }
     }
-    // Scopes last: `egress auto` reads the routes resolved above.
-    for p in egress_jobs {
-        let scope = el.scope(mesh, &table, p.ns, p.svc, &p.egress);
-        match p.svc {
-            Some(si) => mesh.namespaces[p.ns].services[si].egress = Some(scope),
-            None => {
-                let outbound = mesh.namespaces[p.ns].egress.as_ref().and_then(|s| s.outbound);
-                mesh.namespaces[p.ns].egress = Some(ir::Scope { outbound, ..scope });
-            }
-        }
-    }
-    // Authorization last: `from service` may name any service of the program.
+    // Authorization once every service is known: `from service` may name any of them.
     let mesh_rules = std::mem::take(&mut el.mesh_rules);
     let root = mesh.root_namespace.clone();
     let rules: Vec<ir::AuthzRule> = mesh_rules
@@ -98,6 +87,17 @@ pub fn resolve_all<'a>(el: &mut Elab<'a>, mesh: &mut ir::Mesh, pending: Vec<Pend
         match si {
             Some(i) => mesh.namespaces[ni].services[i].security.rules = rules,
             None => mesh.namespaces[ni].security.rules = rules,
+        }
+    }
+    // Scopes last: `egress auto` reads the routes and rules resolved above.
+    for p in egress_jobs {
+        let scope = el.scope(mesh, &table, p.ns, p.svc, &p.egress);
+        match p.svc {
+            Some(si) => mesh.namespaces[p.ns].services[si].egress = Some(scope),
+            None => {
+                let outbound = mesh.namespaces[p.ns].egress.as_ref().and_then(|s| s.outbound);
+                mesh.namespaces[p.ns].egress = Some(ir::Scope { outbound, ..scope });
+            }
         }
     }
     for ns in &mut mesh.namespaces {

@@ -91,9 +91,10 @@ impl<'a> Elab<'a> {
     }
 }
 
-/// What `egress auto` derives: the root namespace, and every service whose
-/// rules match traffic `from service` the workload(s), with the services those
-/// rules send to or mirror to (the caller's proxy applies them).
+/// What `egress auto` derives: the root namespace, every service whose
+/// `allow` rules admit the workload(s) by identity, and every service whose
+/// routes match traffic `from service` the workload(s), with the services
+/// those routes send to or mirror to (the caller's proxy applies them).
 fn auto_hosts(mesh: &ir::Mesh, ns: usize, svc: Option<usize>) -> Vec<String> {
     let namespace = &mesh.namespaces[ns];
     let workloads: Vec<&ir::Service> = match svc {
@@ -112,7 +113,14 @@ fn auto_hosts(mesh: &ir::Mesh, ns: usize, svc: Option<usize>) -> Vec<String> {
             hosts.push(format!("{}/{}", t.namespace, host));
         }
     };
+    let principals: Vec<String> = workloads
+        .iter()
+        .map(|w| format!("{}/ns/{}/sa/{}", mesh.domain, w.namespace, w.account))
+        .collect();
     for s in mesh.namespaces.iter().flat_map(|n| &n.services) {
+        if admits(s, &principals) {
+            add(s.host());
+        }
         let called = s
             .routes
             .iter()
@@ -142,4 +150,18 @@ fn selects(labels: &[(String, String)], w: &ir::Service) -> bool {
         && labels
             .iter()
             .all(|(k, v)| w.selector.iter().any(|l| &l.key.node == k && &l.value.node == v))
+}
+
+/// Whether an `allow` rule of `s` names one of these principals as a source.
+fn admits(s: &ir::Service, principals: &[String]) -> bool {
+    s.security
+        .rules
+        .iter()
+        .filter(|r| r.action == ir::AuthzAction::Allow)
+        .any(|r| match &r.body {
+            ir::RuleBody::Match { from, .. } => from.iter().flat_map(|p| &p.fields).any(|f| {
+                f.kind == ir::FieldKind::Principal && !f.negate && f.values.iter().any(|v| principals.contains(v))
+            }),
+            _ => false,
+        })
 }
