@@ -10,6 +10,7 @@ pub mod backend;
 pub mod check;
 pub mod diag;
 pub mod fmt;
+pub mod ide;
 pub mod ir;
 pub mod names;
 pub mod report;

@@ -40,7 +40,11 @@ fn listed_values_are_accepted() {
         assert_eq!(codes(&format!("balance {b}")), [""; 0], "{b}");
     }
     for m in vocab::METHODS {
-        assert_eq!(codes(&format!("route {{ when method {m} => s }}\n    subsets v: s")), [""; 0], "{m}");
+        assert_eq!(
+            codes(&format!("route {{ when method {m} => s }}\n    subsets v: s")),
+            [""; 0],
+            "{m}"
+        );
     }
     for t in vocab::RETRY_ON {
         let name = vocab::language_retry_name(t);

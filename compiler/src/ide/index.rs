@@ -80,11 +80,6 @@ impl Index {
         self.refs.iter().filter(move |r| r.target == target)
     }
 
-    /// Whether `span` is a declared name.
-    pub fn is_def(&self, span: Span) -> bool {
-        self.defs.binary_search_by(|d| d.0.cmp(&span)).is_ok()
-    }
-
     /// Declared names and uses in one file, in order (for semantic tokens).
     pub fn in_file(&self, file: FileId) -> Vec<(Span, RefKind, bool)> {
         let mut out: Vec<(Span, RefKind, bool)> = self
@@ -92,7 +87,12 @@ impl Index {
             .iter()
             .filter(|d| d.0.file == file)
             .map(|&(s, k)| (s, k, true))
-            .chain(self.refs.iter().filter(|r| r.site.file == file).map(|r| (r.site, r.kind, false)))
+            .chain(
+                self.refs
+                    .iter()
+                    .filter(|r| r.site.file == file)
+                    .map(|r| (r.site, r.kind, false)),
+            )
             .collect();
         out.sort_by_key(|t| (t.0.start, t.0.end));
         out.dedup_by_key(|t| t.0);

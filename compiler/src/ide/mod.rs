@@ -7,6 +7,7 @@
 //! syntax trees, uses from the name stage's table (`Mesh::references`).
 
 mod actions;
+mod after;
 mod complete;
 mod context;
 mod hover;
@@ -70,7 +71,10 @@ impl Analysis {
     }
 
     pub fn text(&self, file: FileId) -> &str {
-        self.compilation.files.get(file as usize).map_or("", |f| f.text.as_str())
+        self.compilation
+            .files
+            .get(file as usize)
+            .map_or("", |f| f.text.as_str())
     }
 
     /// Whether the file parsed without syntax errors.
