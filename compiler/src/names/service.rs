@@ -230,6 +230,11 @@ impl<'a> Elab<'a> {
                 value: name.clone(),
             }];
         }
+        // Services are many and their lists short: drop the doubling slack.
+        svc.selector.shrink_to_fit();
+        svc.ports.shrink_to_fit();
+        svc.subsets.shrink_to_fit();
+        svc.endpoints.shrink_to_fit();
         let later = Pending {
             ns: 0,
             svc: None,

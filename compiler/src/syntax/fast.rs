@@ -55,6 +55,12 @@ pub struct Parser<'s> {
     last_end: usize,
 }
 
+/// Lists in the tree are short and never grow again: drop the doubling slack.
+fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
+}
+
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
@@ -329,7 +335,7 @@ impl<'s> Parser<'s> {
         while self.comma()? {
             v.push(self.value(Tok::Str)?);
         }
-        Ok(v)
+        Ok(exact(v))
     }
 
     // ------------------------------------------------------------ items
@@ -439,9 +445,7 @@ impl<'s> Parser<'s> {
                 }
                 Tok::Punct(b'}') => {
                     self.next()?;
-                    // Blocks are small and many: do not keep the doubling slack.
-                    out.shrink_to_fit();
-                    return Ok(out);
+                    return Ok(exact(out));
                 }
                 _ => {
                     out.push(self.stmt()?);
@@ -465,7 +469,7 @@ impl<'s> Parser<'s> {
         while self.comma()? {
             out.push(self.label()?);
         }
-        Ok(out)
+        Ok(exact(out))
     }
 
     fn label_key(&mut self) -> R<Sp<String>> {
@@ -572,7 +576,10 @@ impl<'s> Parser<'s> {
                 while self.comma()? {
                     values.push(self.ident()?);
                 }
-                StmtKind::Subsets { key, values }
+                StmtKind::Subsets {
+                    key,
+                    values: exact(values),
+                }
             }
             "subset" => {
                 self.next()?;
@@ -811,7 +818,7 @@ impl<'s> Parser<'s> {
             let t = term(self)?;
             out.push(Sp::new(t, self.span(start, self.last_end)));
             if !self.eat_word("and")? {
-                return Ok(out);
+                return Ok(exact(out));
             }
         }
     }
@@ -821,7 +828,7 @@ impl<'s> Parser<'s> {
         while self.comma()? {
             v.push(self.strict_str()?);
         }
-        Ok(v)
+        Ok(exact(v))
     }
 
     fn source_term(&mut self) -> R<SourceTerm> {
@@ -992,7 +999,7 @@ impl<'s> Parser<'s> {
         while self.eat_word("and")? {
             v.push(self.condition()?);
         }
-        Ok(v)
+        Ok(exact(v))
     }
 
     fn string_match(&mut self) -> R<StrMatch> {
@@ -1041,7 +1048,7 @@ impl<'s> Parser<'s> {
             }
             v.push(Sp::new(self.text_of(t).to_string(), self.span(t.start, t.end)));
             if !self.comma()? {
-                return Ok(v);
+                return Ok(exact(v));
             }
         }
     }
@@ -1115,8 +1122,7 @@ impl<'s> Parser<'s> {
             while self.comma()? {
                 dests.push(self.dest()?);
             }
-            dests.shrink_to_fit();
-            ActionKind::Route(dests)
+            ActionKind::Route(exact(dests))
         };
         let mut options = Vec::new();
         while let Some(w) = self.peek_word()?.filter(|w| OPTION_WORDS.contains(w)) {
