@@ -31,18 +31,30 @@ pub(super) fn parse_with(file: FileId, text: &str, fast: bool) -> (Module, Vec<D
     };
     let mut diags = Vec::new();
     let cx = Cx { file, text, fast };
+    // First the declarations' shapes; namespace members are parsed afterwards,
+    // all together, so a large file uses every core.
+    let mut plans = Vec::new();
+    let mut members = Vec::new();
     for chunk in prescan::split(text, 0..text.len(), true) {
         let doc = prescan::doc_above(text, chunk.start);
         if let Some(e) = prescan::too_deep(file, text, chunk.clone()) {
             diags.push(e);
             continue;
         }
-        if let Some(item) = cx.namespace(chunk.clone(), &mut diags) {
-            module.items.push(Item { doc, ..item });
+        if let Some((name, interior)) = cx.namespace_head(chunk.clone()) {
+            let first = members.len();
+            members.extend(prescan::split(text, interior, false));
+            let span = Span::new(file, chunk.start, chunk.end);
+            plans.push(Plan::Namespace {
+                name,
+                span,
+                doc,
+                members: first..members.len(),
+            });
             continue;
         }
         if let Some(Ok((kind, span))) = fast.then(|| fast::Parser::new(file, text, chunk.clone()).top_item()) {
-            module.items.push(Item { kind, span, doc });
+            plans.push(Plan::Item(Item { kind, span, doc }));
             continue;
         }
         match MeshParser::parse(Rule::top_item, &text[chunk.clone()]) {
@@ -51,13 +63,68 @@ pub(super) fn parse_with(file: FileId, text: &str, fast: bool) -> (Module, Vec<D
                 if let Some(p) = top {
                     let span = cx.span(&p, chunk.start);
                     let kind = cx.item(p, chunk.start);
-                    module.items.push(Item { kind, span, doc });
+                    plans.push(Plan::Item(Item { kind, span, doc }));
                 }
             }
             Err(e) => diags.push(syntax_error(file, text, chunk.start, &e)),
         }
     }
+    let mut parsed = map_parallel(&members, |m| cx.member(m.clone())).into_iter();
+    for plan in plans {
+        match plan {
+            Plan::Item(item) => module.items.push(item),
+            Plan::Namespace {
+                name,
+                span,
+                doc,
+                members,
+            } => {
+                let mut stmts = Vec::with_capacity(members.len());
+                for r in parsed.by_ref().take(members.len()) {
+                    match r {
+                        Ok(s) => stmts.push(s),
+                        Err(d) => diags.push(d),
+                    }
+                }
+                let kind = ItemKind::Namespace { name, members: stmts };
+                module.items.push(Item { kind, span, doc });
+            }
+        }
+    }
     (module, diags)
+}
+
+enum Plan {
+    Item(Item),
+    Namespace {
+        name: Ident,
+        span: Span,
+        doc: Option<String>,
+        members: std::ops::Range<usize>,
+    },
+}
+
+/// Large inputs are split over the machine's cores (at most four); the
+/// result keeps the order of `items`.
+fn map_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const MIN_PER_THREAD: usize = 128;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let threads = cores.min(items.len() / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 struct Cx<'a> {
@@ -79,8 +146,9 @@ impl Cx<'_> {
         Sp::new(p.as_str().to_string(), self.span(&p, base))
     }
 
-    /// A namespace is parsed member by member so each member recovers alone.
-    fn namespace(&self, chunk: std::ops::Range<usize>, diags: &mut Vec<Diagnostic>) -> Option<Item> {
+    /// `namespace NAME {` and the range inside the braces. Members are parsed
+    /// one by one so each recovers alone.
+    fn namespace_head(&self, chunk: std::ops::Range<usize>) -> Option<(Ident, std::ops::Range<usize>)> {
         let src = &self.text[chunk.clone()];
         if !src.starts_with("namespace") || !src.ends_with('}') {
             return None;
@@ -88,34 +156,34 @@ impl Cx<'_> {
         let head = MeshParser::parse(Rule::namespace_head, src).ok()?.next()?;
         let head_end = chunk.start + head.as_span().end();
         let name = head.into_inner().find(|p| p.as_rule() == Rule::ident)?;
-        let name = self.ident(name, chunk.start);
-        let mut members = Vec::new();
-        for m in prescan::split(self.text, head_end..chunk.end - 1, false) {
-            let doc = prescan::doc_above(self.text, m.start);
-            if let Some(Ok(mut s)) = self
-                .fast
-                .then(|| fast::Parser::new(self.file, self.text, m.clone()).member())
-            {
-                s.doc = doc;
-                members.push(s);
-                continue;
-            }
-            match MeshParser::parse(Rule::member_item, &self.text[m.clone()]) {
-                Ok(mut pairs) => {
-                    if let Some(p) = pairs.next().and_then(|p| p.into_inner().next()) {
-                        let mut s = self.stmt(p, m.start);
-                        s.doc = doc;
-                        members.push(s);
-                    }
-                }
-                Err(e) => diags.push(syntax_error(self.file, self.text, m.start, &e)),
-            }
+        Some((self.ident(name, chunk.start), head_end..chunk.end - 1))
+    }
+
+    /// One namespace member, with its doc comment.
+    fn member(&self, m: std::ops::Range<usize>) -> Result<Stmt, Diagnostic> {
+        let doc = prescan::doc_above(self.text, m.start);
+        if let Some(Ok(mut s)) = self
+            .fast
+            .then(|| fast::Parser::new(self.file, self.text, m.clone()).member())
+        {
+            s.doc = doc;
+            return Ok(s);
         }
-        Some(Item {
-            kind: ItemKind::Namespace { name, members },
-            span: Span::new(self.file, chunk.start, chunk.end),
-            doc: None,
-        })
+        match MeshParser::parse(Rule::member_item, &self.text[m.clone()]) {
+            Ok(mut pairs) => match pairs.next().and_then(|p| p.into_inner().next()) {
+                Some(p) => {
+                    let mut s = self.stmt(p, m.start);
+                    s.doc = doc;
+                    Ok(s)
+                }
+                None => Err(Diagnostic::error(
+                    "E0001",
+                    Span::new(self.file, m.start, m.end),
+                    "expected a statement",
+                )),
+            },
+            Err(e) => Err(syntax_error(self.file, self.text, m.start, &e)),
+        }
     }
 
     fn item(&self, p: Pair<Rule>, base: usize) -> ItemKind {
