@@ -46,6 +46,8 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Serve the Language Server Protocol over stdin/stdout (for editors).
+    Lsp,
     /// Rewrite `.mesh` files in the canonical layout.
     Fmt {
         /// Files, directories (each `.mesh` file in them) or `-` (stdin to stdout).
@@ -82,6 +84,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Fmt { paths, check } => Ok(format::run(&paths, check)),
+        Command::Lsp => meshc_lsp::run()
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| format!("language server: {e}")),
         Command::Check {
             path,
             format,
