@@ -637,30 +637,8 @@ impl Cx<'_> {
                         body: PolicyBody::Nothing(self.span(&p, base)),
                     }
                 }
-                Rule::policy_from => {
-                    from = p
-                        .into_inner()
-                        .filter(|s| s.as_rule() == Rule::source)
-                        .map(|s| {
-                            s.into_inner()
-                                .filter(|t| t.as_rule() == Rule::source_term)
-                                .map(|t| self.source_term(t, base))
-                                .collect()
-                        })
-                        .collect()
-                }
-                Rule::policy_to => {
-                    to = p
-                        .into_inner()
-                        .filter(|s| s.as_rule() == Rule::operation)
-                        .map(|s| {
-                            s.into_inner()
-                                .filter(|t| t.as_rule() == Rule::op_term)
-                                .map(|t| self.op_term(t, base))
-                                .collect()
-                        })
-                        .collect()
-                }
+                Rule::policy_from => from = self.alternatives(p, Rule::source_term, |t| self.source_term(t, base)),
+                Rule::policy_to => to = self.alternatives(p, Rule::op_term, |t| self.op_term(t, base)),
                 _ => {
                     when = p
                         .into_inner()
@@ -674,6 +652,14 @@ impl Cx<'_> {
             action,
             body: PolicyBody::Rule { from, to, when },
         }
+    }
+
+    /// `from` / `to`: alternatives joined by `or`, each terms joined by `and`.
+    fn alternatives<T>(&self, p: Pair<Rule>, term: Rule, f: impl Fn(Pair<Rule>) -> T) -> Vec<Vec<T>> {
+        p.into_inner()
+            .filter(|alt| matches!(alt.as_rule(), Rule::source | Rule::operation))
+            .map(|alt| alt.into_inner().filter(|t| t.as_rule() == term).map(&f).collect())
+            .collect()
     }
 
     fn source_term(&self, p: Pair<Rule>, base: usize) -> Sp<SourceTerm> {
