@@ -13,6 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use meshc_compiler::{self as compiler, SourceFile};
 
 mod format;
+mod xds;
 
 #[derive(Parser)]
 #[command(
@@ -33,9 +34,16 @@ enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = Target::Istio)]
         target: Target,
-        /// Write `<namespace>/<kind>-<name>.yaml` files under this directory.
+        /// Write `<namespace>/<kind>-<name>.yaml` files under this directory
+        /// (xds: `<namespace>/<service>.json`, one bootstrap per proxy).
         #[arg(short = 'o', long = "out")]
         out: Option<PathBuf>,
+        /// xds: the one sidecar to generate, as NAMESPACE/SERVICE (default: every service, needs -o).
+        #[arg(long, value_name = "NAMESPACE/SERVICE")]
+        proxy: Option<String>,
+        /// xds: where the proxies' certificates are (docs/targets.md; default /etc/meshc/certs).
+        #[arg(long, value_name = "DIR")]
+        certs_dir: Option<String>,
     },
     /// Check a program and print its diagnostics.
     Check {
@@ -62,6 +70,8 @@ enum Command {
 #[derive(Clone, Copy, ValueEnum)]
 enum Target {
     Istio,
+    /// Envoy v3 bootstraps (static resources), one per sidecar.
+    Xds,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,8 +117,31 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Compile {
             path,
+            target: Target::Xds,
+            out,
+            proxy,
+            certs_dir,
+        } => xds::compile(
+            &read_program(&path)?,
+            out.as_deref(),
+            proxy.as_deref(),
+            certs_dir.as_deref(),
+        ),
+        Command::Compile {
+            target: Target::Istio,
+            proxy: Some(_),
+            ..
+        }
+        | Command::Compile {
+            target: Target::Istio,
+            certs_dir: Some(_),
+            ..
+        } => Err("`--proxy` and `--certs-dir` apply to `--target xds` only".into()),
+        Command::Compile {
+            path,
             target: Target::Istio,
             out,
+            ..
         } => {
             let c = compiler::check(read_program(&path)?);
             eprint!(

@@ -84,3 +84,20 @@ pub fn lower_istio(c: &Compilation) -> Option<Vec<Object>> {
     }
     Some(backend::istio::lower(&c.mesh, &backend::istio::Sources::new(&c.files)))
 }
+
+/// Envoy bootstraps of a program without errors, one per proxy: the service
+/// `proxy` (namespace, name) or, with `None`, every service. Each is
+/// (`<namespace>/<service>.json`, JSON). `Err` holds the reasons a proxy
+/// cannot be expressed (empty if the program itself has errors); nothing is
+/// returned for a name that is not a service (see [`backend::xds::proxies`]).
+/// Workload certificates are referenced under `certs_dir`.
+pub fn lower_xds(
+    c: &Compilation,
+    proxy: Option<(&str, &str)>,
+    certs_dir: &str,
+) -> Result<Vec<(String, String)>, Vec<Diagnostic>> {
+    if c.has_errors() {
+        return Err(Vec::new());
+    }
+    backend::xds::lower(&c.mesh, proxy, certs_dir)
+}

@@ -55,14 +55,23 @@ fn is_code(s: &str) -> bool {
     b.len() == 5 && matches!(b[0], b'E' | b'W') && b[1..].iter().all(u8::is_ascii_digit)
 }
 
-/// The diagnostics of a program checked alone, and their codes.
+/// The diagnostics of a program checked alone, and their codes. Programs
+/// for `E05xx` codes (the xDS target's) are also lowered to xDS for every proxy.
 fn diagnose(name: &str, text: &str) -> (String, Vec<&'static str>) {
     let c = check(vec![SourceFile {
         path: name.to_string(),
         text: text.to_string(),
     }]);
-    let codes = c.diagnostics.iter().map(|d| d.code).collect();
-    (report::human(&c.files, &c.diagnostics, false), codes)
+    let mut diags = c.diagnostics.clone();
+    if name.starts_with("E05") {
+        diags.extend(
+            meshc_compiler::lower_xds(&c, None, "/etc/meshc/certs")
+                .err()
+                .unwrap_or_default(),
+        );
+    }
+    let codes = diags.iter().map(|d| d.code).collect();
+    (report::human(&c.files, &diags, false), codes)
 }
 
 /// The snapshot text: source, separator, rendered diagnostics.

@@ -1,6 +1,7 @@
 //! Stage 4: lowering the IR to a target and emitting it.
 
 pub mod istio;
+pub mod xds;
 pub mod yaml;
 
 /// One generated Kubernetes object, already serialised.

@@ -325,6 +325,26 @@ pub struct Destination {
     pub span: Span,
 }
 
+impl Destination {
+    /// Each destination's share in percent, `rest` (or a missing weight)
+    /// taking what the explicit weights leave.
+    pub fn weights(ds: &[Destination]) -> Vec<f64> {
+        let explicit: f64 = ds
+            .iter()
+            .filter_map(|d| match d.weight {
+                Some(Weight::Percent(p)) => Some(p),
+                _ => None,
+            })
+            .sum();
+        ds.iter()
+            .map(|d| match d.weight {
+                Some(Weight::Percent(p)) => p,
+                _ => (100.0 - explicit).max(0.0),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Weight {
     Percent(f64),
