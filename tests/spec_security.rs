@@ -527,7 +527,6 @@ fn s7_1_draft_port_block() {
 /// modes would be two `portLevelMtls` keys `8080`: a YAML mapping with a
 /// duplicate key, which Kubernetes refuses (and which means nothing).
 #[test]
-#[ignore = "meshc bug: two ports with the same target port write portLevelMtls key 8080 twice"]
 fn s7_1_same_workload_port_twice_is_refused() {
     let mut t = Meshc::new();
     let src = r#"namespace shop {
@@ -554,7 +553,6 @@ fn s7_1_same_workload_port_twice_is_refused() {
 /// scope as `mesh`: its `mtls` and the mesh's are both PeerAuthentication
 /// `istio-system/default`, so one object silently replaces the other.
 #[test]
-#[ignore = "meshc bug: `namespace istio-system { mtls ... }` and `mesh { mtls ... }` both write PeerAuthentication istio-system/default"]
 fn s7_1_root_namespace_block_does_not_clash_with_mesh() {
     let mut t = Meshc::new();
     let (code, stdout, _) = t.run(
@@ -578,7 +576,6 @@ namespace istio-system {
 /// (istio-api.md 7.2), so a service declared there cannot get its own mode:
 /// meshc writes an object that never takes effect.
 #[test]
-#[ignore = "meshc bug: service-level mtls of a service in the root namespace is written but Istio ignores it"]
 fn s7_1_service_mtls_in_root_namespace_is_refused() {
     let mut t = Meshc::new();
     let diags = t.refuse("namespace istio-system {\n  service gw {\n    port 80 http\n    mtls strict\n  }\n}\n");
@@ -785,7 +782,6 @@ namespace shop {
 /// Bad input in a provider that Istio's schema refuses: the output must not
 /// be written (the oracle rejects each of these).
 #[test]
-#[ignore = "meshc bug: empty issuer (only W0418), empty header/query/cookie/audience/claim and a claim-to-header name outside [-_A-Za-z0-9] are written and rejected by Istio"]
 fn s7_2_provider_bad_input_is_refused() {
     let mut t = Meshc::new();
     for setting in [
@@ -1218,7 +1214,6 @@ namespace shop {
 /// `ports`: meshc maps `to port 80` to the target 8080 but writes
 /// `destination_port == "80"` as is, a condition that never matches.
 #[test]
-#[ignore = "meshc bug: `when destination_port == \"80\"` is not mapped to the target port (8080) as `to port 80` is"]
 fn s8_destination_port_is_the_workload_port_like_to_port() {
     let mut t = Meshc::new();
     let src = r#"namespace shop {
@@ -1362,7 +1357,6 @@ fn e0410_identity_without_mtls() {
 /// E0410 with port-level modes, which win over the service's (Istio 7.2):
 /// a service whose only port disables mTLS has no peer identity.
 #[test]
-#[ignore = "meshc bug: E0410 ignores port-level mtls: the only port `{ mtls disable }` under default PERMISSIVE is accepted"]
 fn e0410_port_level_disable() {
     let mut t = Meshc::new();
     assert_eq!(
@@ -1384,7 +1378,6 @@ fn e0410_port_level_disable() {
 /// strict has peer identities on all its traffic, and a rule scoped to a
 /// strict port sees identities.
 #[test]
-#[ignore = "meshc bug: E0410 ignores port-level mtls: ports `{ mtls strict }` under a service-level `mtls disable` are refused"]
 fn e0410_port_level_strict_overrides_service_disable() {
     let mut t = Meshc::new();
     t.compile(
@@ -1409,7 +1402,6 @@ fn e0410_port_level_strict_overrides_service_disable() {
 /// A namespace-level rule applies to every workload of the namespace:
 /// for a service that disables mTLS the identity never matches.
 #[test]
-#[ignore = "meshc bug: E0410/W0411 check namespace-level rules against the namespace's mode, not each service's effective mode"]
 fn e0410_namespace_rule_on_a_service_without_mtls() {
     let mut t = Meshc::new();
     let codes = t.errors(
@@ -1475,7 +1467,6 @@ fn w0411_deny_on_identities_under_permissive() {
 /// and it is denied (istio-api.md 9.4). The draft's own example
 /// `deny from not namespace ops` (section 8) must compile without W0411.
 #[test]
-#[ignore = "meshc bug: W0411 fires on `deny from not namespace ops` though plaintext requests match notNamespaces and are denied"]
 fn w0411_not_for_negated_identities() {
     let mut t = Meshc::new();
     for rule in [
@@ -1497,7 +1488,6 @@ fn w0411_not_for_negated_identities() {
 
 /// W0411 with a port-level PERMISSIVE under a strict service.
 #[test]
-#[ignore = "meshc bug: W0411 ignores port-level mtls: a permissive port under a strict service is not warned"]
 fn w0411_port_level_permissive() {
     let mut t = Meshc::new();
     t.compile_warns(
@@ -1619,7 +1609,6 @@ namespace data {
 /// TCP-only service Istio removes it from the DENY rule, which then denies
 /// every connection.
 #[test]
-#[ignore = "meshc bug: `require jwt` on a TCP-only service is accepted (Istio's DENY then matches every TCP connection)"]
 fn e0413_require_jwt_on_tcp_service() {
     let mut t = Meshc::new();
     assert_eq!(
@@ -1642,7 +1631,6 @@ namespace data {
 /// services of the namespace too: Istio widens `deny to method GET` to every
 /// connection to `db`.
 #[test]
-#[ignore = "meshc bug: HTTP-only fields in namespace-level rules are not checked against the namespace's TCP-only services"]
 fn e0413_namespace_rule_over_tcp_service() {
     let mut t = Meshc::new();
     assert_eq!(
@@ -1807,7 +1795,6 @@ fn unknown_names() {
 /// Empty strings are refused by Istio in every AuthorizationPolicy value
 /// (the oracle rejects each of these outputs); meshc writes them.
 #[test]
-#[ignore = "meshc bug: empty principal/jwt/header/sni values and an empty claim or header name are written and rejected by Istio"]
 fn empty_values_in_rules_are_refused() {
     let mut t = Meshc::new();
     for r in [

@@ -20,7 +20,7 @@ use crate::ir::{Mesh, Policy, Service};
 
 type Check = fn(&Mesh, &mut Vec<Diagnostic>);
 
-const CHECKS: [Check; 18] = [
+const CHECKS: [Check; 19] = [
     weights::check,
     unreachable::check,
     conditions::check,
@@ -39,6 +39,7 @@ const CHECKS: [Check; 18] = [
     security::allow_nothing::check,
     security::host_port::check,
     security::providers::check,
+    security::peer_auth::check,
 ];
 
 pub fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {

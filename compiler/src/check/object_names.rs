@@ -7,6 +7,22 @@ use crate::ir::{AuthzAction, Mesh, ServiceKind};
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for ns in &mesh.namespaces {
         let is_root = ns.name.node == mesh.root_namespace;
+        // The mesh's PeerAuthentication and RequestAuthentication are `default` in the root namespace.
+        if is_root {
+            let (m, n) = (&mesh.security, &ns.security);
+            if let (Some(_), Some(span)) = (&m.mtls, n.mtls.as_ref().map(|x| x.span)) {
+                clash(out, span, "PeerAuthentication", "default", "the mesh's `mtls`");
+            }
+            if let (Some(_), Some(span)) = (m.authenticate.first(), n.authenticate.first().map(|x| x.span)) {
+                clash(
+                    out,
+                    span,
+                    "RequestAuthentication",
+                    "default",
+                    "the mesh's `authenticate`",
+                );
+            }
+        }
         for svc in &ns.services {
             let name = svc.name.node.as_str();
             if name == "default" && svc.egress.is_some() && ns.egress.is_some() {
@@ -66,9 +82,9 @@ fn clash(out: &mut Vec<Diagnostic>, span: crate::span::Span, kind: &str, name: &
         Diagnostic::error(
             "E0125",
             span,
-            format!("this service's {kind} `{name}` would have the same name as {other}"),
+            format!("this {kind} `{name}` would have the same name as {other}"),
         )
         .with_label("name clash")
-        .with_help("rename the service: meshc names these objects after it"),
+        .with_help("meshc names these objects after their scope: rename the service, or state the setting once (the root namespace's scope is the mesh's)"),
     );
 }

@@ -155,8 +155,8 @@ impl<'a> Elab<'a> {
                     let namespaces: Vec<&str> = table.keys().map(|(n, _)| n.as_str()).collect();
                     let mut d = Diagnostic::error("E0101", name.span, format!("unknown service `{}`", name.node))
                         .with_label(format!("no namespace `{ns}` in this program"));
-                    d = match crate::diag::suggestion(ns, namespaces.iter().copied()) {
-                        Some(s) => d.with_help(format!("namespace {s}")),
+                    d = match crate::diag::did_you_mean(ns, namespaces.iter().copied()) {
+                        Some(s) => d.with_help(format!("did you mean namespace `{s}`?")),
                         None => d.with_help(format!("declare `namespace {ns} {{ service {svc} {{ ... }} }}`")),
                     };
                     self.diags.push(d);

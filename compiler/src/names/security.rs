@@ -73,6 +73,7 @@ impl<'a> Elab<'a> {
         let top = FrameRef::default();
         for (s, f) in self.flatten(body, &top, super::Ctx::Jwt) {
             let StmtKind::Jwt(setting) = &s.kind else { continue };
+            self.check_jwt_setting(setting, &f);
             let mut ev = self.eval();
             match setting {
                 JwtSetting::Issuer(e) => p.issuer = ev.string(e, &f),
@@ -99,6 +100,52 @@ impl<'a> Elab<'a> {
             }
         }
         p
+    }
+
+    /// Istio rejects empty values and header names that are not tokens.
+    fn check_jwt_setting(&mut self, setting: &JwtSetting, frame: &FrameRef) {
+        let (values, headers): (Vec<&ast::Expr>, Vec<&ast::Expr>) = match setting {
+            JwtSetting::Issuer(e) | JwtSetting::FromQuery(e) | JwtSetting::FromCookie(e) => (vec![e], vec![]),
+            JwtSetting::Audiences(es) => (es.iter().collect(), vec![]),
+            JwtSetting::FromHeader { name, .. } => (vec![], vec![name]),
+            JwtSetting::ClaimToHeader { claim, header } => (vec![claim], vec![header]),
+            JwtSetting::PayloadToHeader(h) => (vec![], vec![h]),
+            _ => (vec![], vec![]),
+        };
+        for e in values {
+            if let Some(v) = self.eval().string(e, frame) {
+                self.non_empty(&v);
+            }
+        }
+        for e in headers {
+            if let Some(v) = self.eval().string(e, frame) {
+                if v.node.is_empty()
+                    || !v
+                        .node
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    self.diags.push(
+                        Diagnostic::error("E0211", v.span, format!("`{}` is not a valid header name", v.node))
+                            .with_label("not a header name")
+                            .with_help("Istio takes header names of letters, digits, `-` and `_` here"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// E0421: Istio rejects empty strings in security values.
+    fn non_empty(&mut self, v: &Sp<String>) -> bool {
+        if !v.node.is_empty() {
+            return true;
+        }
+        self.diags.push(
+            Diagnostic::error("E0421", v.span, "empty value")
+                .with_label("nothing between the quotes")
+                .with_help("Istio rejects empty strings here; write the value, or `*` to mean any"),
+        );
+        false
     }
 
     /// One `allow`/`deny`/`audit` statement. `svc` is the workload for
@@ -179,7 +226,7 @@ impl<'a> Elab<'a> {
                 }
                 let mut conds = Vec::new();
                 for c in when {
-                    match self.condition_of(c, frame) {
+                    match self.condition_of(c, svc, frame) {
                         Some(c) => conds.push(c),
                         None => ok = false,
                     }
@@ -275,14 +322,20 @@ impl<'a> Elab<'a> {
                 }
                 (FieldKind::Principal, values)
             }
-            PeerTerm::Source(SourceField::Principal(es)) => (FieldKind::Principal, plain(strings(self, es)?)),
+            PeerTerm::Source(SourceField::Principal(es)) => {
+                let vals = strings(self, es)?;
+                (FieldKind::Principal, self.filled(vals)?)
+            }
             PeerTerm::Source(SourceField::Namespace(names)) => {
                 for n in names {
                     self.check_namespace(mesh, n);
                 }
                 (FieldKind::Namespace, names.iter().map(|n| n.node.clone()).collect())
             }
-            PeerTerm::Source(SourceField::Jwt(es)) => (FieldKind::RequestPrincipal, plain(strings(self, es)?)),
+            PeerTerm::Source(SourceField::Jwt(es)) => {
+                let vals = strings(self, es)?;
+                (FieldKind::RequestPrincipal, self.filled(vals)?)
+            }
             PeerTerm::Source(SourceField::Authenticated) => (FieldKind::RequestPrincipal, vec!["*".into()]),
             PeerTerm::Source(SourceField::Ip(es)) => (FieldKind::Ip, {
                 let vals = strings(self, es)?;
@@ -340,6 +393,12 @@ impl<'a> Elab<'a> {
         }
     }
 
+    fn filled(&mut self, values: Vec<Sp<String>>) -> Option<Vec<String>> {
+        // Count, not `all`: every empty value gets its own diagnostic.
+        let ok = values.iter().filter(|v| !self.non_empty(v)).count() == 0;
+        ok.then(|| plain(values))
+    }
+
     fn cidrs(&mut self, values: Vec<Sp<String>>) -> Option<Vec<String>> {
         for v in &values {
             if !valid_cidr(&v.node) {
@@ -379,7 +438,12 @@ impl<'a> Elab<'a> {
         Some(plain(values))
     }
 
-    fn condition_of(&mut self, c: &Sp<ast::SecCondition>, frame: &FrameRef) -> Option<ir::AuthzCondition> {
+    fn condition_of(
+        &mut self,
+        c: &Sp<ast::SecCondition>,
+        svc: Option<&ir::Service>,
+        frame: &FrameRef,
+    ) -> Option<ir::AuthzCondition> {
         let key = match &c.node.key.node {
             CondKey::Claim(path) => AuthzKey::Claim(path.iter().map(|p| p.node.clone()).collect()),
             CondKey::Header(h) => AuthzKey::Header(self.eval().string(h, frame)?.node),
@@ -412,20 +476,52 @@ impl<'a> Elab<'a> {
             .iter()
             .map(|e| self.eval().string(e, frame))
             .collect::<Option<_>>()?;
+        let keys_filled = match &c.node.key.node {
+            CondKey::Claim(path) => path.iter().filter(|p| !self.non_empty(p)).count() == 0,
+            _ => true,
+        };
+        let key_ok = match &key {
+            AuthzKey::Header(h) if h.is_empty() || h.contains([']', '[']) => {
+                self.diags.push(
+                    Diagnostic::error("E0211", c.node.key.span, format!("`{h}` is not a valid header name"))
+                        .with_label("not a header name")
+                        .with_help("write the header's name, e.g. `x-user`"),
+                );
+                false
+            }
+            AuthzKey::Claim(path) if path.iter().any(|p| p.contains([']', '['])) => {
+                self.diags.push(
+                    Diagnostic::error("E0421", c.node.key.span, "claim names cannot contain `[` or `]`")
+                        .with_label("unsupported claim name")
+                        .with_help("Istio writes nested claims as `[a][b]`, so brackets in a name cannot be expressed"),
+                );
+                false
+            }
+            _ => true,
+        };
+        if !(keys_filled && key_ok && values.iter().filter(|v| !self.non_empty(v)).count() == 0) {
+            return None;
+        }
         let values = match key {
             AuthzKey::SourceIp | AuthzKey::RemoteIp => self.cidrs(values)?,
             AuthzKey::DestinationPort => {
+                let mut mapped = Vec::new();
                 for v in &values {
-                    if !v.node.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p)) {
-                        self.diags.push(
-                            Diagnostic::error("E0206", v.span, format!("`{}` is not a port", v.node))
-                                .with_label("not between 1 and 65535")
-                                .with_help("`destination_port` compares the workload port, e.g. `\"8080\"`"),
-                        );
-                        return None;
+                    let port = v.node.parse::<u32>().ok().filter(|p| (1..=65535).contains(p));
+                    if let Some(p) = port {
+                        // Like `to port`: written as the service port, compared as the workload port.
+                        let workload = svc.and_then(|s| s.port(p)).map_or(p, |port| port.workload_port());
+                        mapped.push(workload.to_string());
+                        continue;
                     }
+                    self.diags.push(
+                        Diagnostic::error("E0206", v.span, format!("`{}` is not a port", v.node))
+                            .with_label("not between 1 and 65535")
+                            .with_help("`destination_port` compares the workload port, e.g. `\"8080\"`"),
+                    );
+                    return None;
                 }
-                plain(values)
+                mapped
             }
             _ => plain(values),
         };

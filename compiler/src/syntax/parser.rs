@@ -83,7 +83,7 @@ pub(super) fn parse_with(file: FileId, text: &str, fast: bool) -> (Module, Vec<D
                 for r in parsed.by_ref().take(members.len()) {
                     match r {
                         Ok(s) => stmts.push(s),
-                        Err(d) => diags.push(d),
+                        Err(d) => diags.push(*d),
                     }
                 }
                 let kind = ItemKind::Namespace { name, members: stmts };
@@ -160,7 +160,7 @@ impl Cx<'_> {
     }
 
     /// One namespace member, with its doc comment.
-    fn member(&self, m: std::ops::Range<usize>) -> Result<Stmt, Diagnostic> {
+    fn member(&self, m: std::ops::Range<usize>) -> Result<Stmt, Box<Diagnostic>> {
         let doc = prescan::doc_above(self.text, m.start);
         if let Some(Ok(mut s)) = self
             .fast
@@ -176,13 +176,13 @@ impl Cx<'_> {
                     s.doc = doc;
                     Ok(s)
                 }
-                None => Err(Diagnostic::error(
+                None => Err(Box::new(Diagnostic::error(
                     "E0001",
                     Span::new(self.file, m.start, m.end),
                     "expected a statement",
-                )),
+                ))),
             },
-            Err(e) => Err(syntax_error(self.file, self.text, m.start, &e)),
+            Err(e) => Err(Box::new(syntax_error(self.file, self.text, m.start, &e))),
         }
     }
 

@@ -98,6 +98,8 @@ fn peer_authentication(mesh: &Mesh, sec: &Security, scope: &Scope, sources: &Sou
         y.open("portLevelMtls");
         let mut ports = ports;
         ports.sort_by_key(|p| p.0);
+        // Two service ports may target one workload port (same mode, E0419 otherwise).
+        ports.dedup_by_key(|p| p.0);
         for (port, m, _) in ports {
             y.open(&port.to_string());
             y.str("mode", mode(m));

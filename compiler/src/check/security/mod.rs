@@ -5,6 +5,7 @@ pub mod allow_nothing;
 pub mod host_port;
 pub mod jwt_coverage;
 pub mod mtls_identity;
+pub mod peer_auth;
 pub mod providers;
 pub mod tcp_fields;
 
