@@ -294,7 +294,7 @@ impl<'a> Elab<'a> {
         None
     }
 
-    fn check_port(&mut self, svc: &ir::Service, p: &Sp<u32>) {
+    pub(super) fn check_port(&mut self, svc: &ir::Service, p: &Sp<u32>) {
         if svc.ports.is_empty() || svc.port(p.node).is_some() {
             return;
         }

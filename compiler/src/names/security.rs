@@ -366,6 +366,9 @@ impl<'a> Elab<'a> {
                 let mut values = Vec::new();
                 for e in es {
                     let p = self.eval().ranged(e, frame, 1..=65535, "port")?;
+                    if let Some(svc) = svc {
+                        self.check_port(svc, &p);
+                    }
                     // Authorization sees the workload port; users write the service port.
                     let workload = svc
                         .and_then(|s| s.port(p.node))
