@@ -2,6 +2,7 @@
 //! JSON-RPC client (tests/lsp/client.rs).
 
 #[path = "lsp/client.rs"]
+#[allow(dead_code)] // Each test crate uses a part of the client.
 mod client;
 
 use std::path::Path;

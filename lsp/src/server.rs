@@ -90,17 +90,25 @@ impl Backend {
     async fn refresh(&self, key: Key, reread: bool) {
         let updates = guard(|| {
             let mut state = lock(&self.state);
-            let program = state.refresh(&key, reread);
+            let old = state.refresh(&key, reread);
             let mut out = Vec::new();
-            for (name, uri) in &program.uris {
-                if let Some(file) = program.analysis.file(name) {
-                    out.push((uri.clone(), convert::diagnostics(program, file)));
+            if let Some(program) = state.program(&key) {
+                for (name, uri) in &program.uris {
+                    if let Some(file) = program.analysis.file(name) {
+                        out.push((uri.clone(), convert::diagnostics(program, file)));
+                    }
                 }
             }
-            out
+            (out, old)
         });
         match updates {
-            Ok(updates) => self.publish(updates).await,
+            Ok((updates, old)) => {
+                // Freeing a large analysis is slow: not before the diagnostics.
+                if let Some(old) = old {
+                    std::thread::spawn(move || drop(old));
+                }
+                self.publish(updates).await
+            }
             Err(e) => self.client.log_message(MessageType::ERROR, e.message).await,
         }
     }

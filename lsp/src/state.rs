@@ -85,7 +85,6 @@ impl State {
     pub fn open(&mut self, uri: Uri, text: String) -> Key {
         let key = key_of(&uri);
         self.docs.insert(uri, text);
-        self.refresh(&key, false);
         key
     }
 
@@ -119,8 +118,9 @@ impl State {
     }
 
     /// Re-analyses a program (re-reading its directory when `reread` is set
-    /// or the program is new).
-    pub fn refresh(&mut self, key: &Key, reread: bool) -> &Program {
+    /// or the program is new). Returns the program it replaces: dropping a
+    /// large analysis takes a while, so the caller does it off the hot path.
+    pub fn refresh(&mut self, key: &Key, reread: bool) -> Option<Program> {
         // The old program stays until the new analysis is done (it may panic).
         let (disk, mut uris) = match (self.programs.get(key), key) {
             (Some(p), _) if !reread => (p.disk.clone(), p.uris.clone()),
@@ -154,8 +154,11 @@ impl State {
                 analysis,
                 last_good,
             },
-        );
-        &self.programs[key]
+        )
+    }
+
+    pub fn program(&self, key: &Key) -> Option<&Program> {
+        self.programs.get(key)
     }
 
     pub fn query(&self, uri: &Uri) -> Option<Query<'_>> {
