@@ -204,3 +204,35 @@ fn examples_pass_the_xds_oracle() {
         _ => panic!("the xDS oracle rejects meshc's output:\n{report}"),
     }
 }
+
+#[test]
+fn usage_errors_exit_2_and_say_what_to_write() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bookinfo");
+    let run = |args: &[&str]| {
+        let o = Command::new(MESHC).args(args).arg(&dir).output().expect("meshc runs");
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (code, err) = run(&["compile", "--target", "xds"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("give `-o DIR`"), "{err}");
+    let (code, err) = run(&["compile", "--target", "xds", "--proxy", "bookinfo/nope"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("no service `bookinfo/nope`") && err.contains("bookinfo/reviews"),
+        "{err}"
+    );
+    let (code, err) = run(&["compile", "--target", "xds", "--proxy", "reviews"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("NAMESPACE/SERVICE"), "{err}");
+    let (code, err) = run(&["compile", "--proxy", "bookinfo/reviews"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("apply to `--target xds` only"), "{err}");
+    let o = Command::new(MESHC)
+        .args(["compile", "--target", "xds", "--proxy", "bookinfo/reviews"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).expect("one bootstrap on stdout");
+    assert_eq!(v["node"]["cluster"], "reviews.bookinfo");
+}

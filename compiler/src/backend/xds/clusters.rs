@@ -160,7 +160,6 @@ pub fn jwks(host: &str, port: u32, https: bool) -> Value {
         "connect_timeout": CONNECT_TIMEOUT,
         "lb_policy": "ROUND_ROBIN",
         "dns_lookup_family": "V4_PREFERRED",
-        "respect_dns_ttl": true,
         "load_assignment": assignment(&name, &[endpoint(host, port, None, &[])]),
     });
     if https {
@@ -232,7 +231,6 @@ fn outbound(cx: &mut Cx, svc: &Service, port: &Port, host: &str, subset: Option<
     }
     if matches!(kind, "STRICT_DNS" | "LOGICAL_DNS") {
         c["dns_lookup_family"] = json!("V4_PREFERRED");
-        c["respect_dns_ttl"] = json!(true);
     }
     if let Some(e) = &p.eject {
         c["outlier_detection"] = outlier(e);

@@ -144,7 +144,7 @@ fn default_route<'m>(svc: &'m Service, port: u32, host: &str, set: &mut Set<'m>)
     let hashing = svc
         .port(port)
         .and_then(|p| hash_policy(&clusters::policy(svc, p, None)));
-    let mut action = json!({"cluster": cluster, "timeout": "0s", "max_grpc_timeout": "0s"});
+    let mut action = json!({"cluster": cluster, "timeout": "0s", "max_stream_duration": grpc_timeout("0s")});
     if let Some(rp) = retry_policy(None, hashing.is_some()) {
         action["retry_policy"] = rp;
     }
@@ -157,6 +157,12 @@ fn default_route<'m>(svc: &'m Service, port: u32, host: &str, set: &mut Set<'m>)
         "route": action,
         "decorator": {"operation": format!("{host}:{port}/*")},
     })
+}
+
+/// The cap on a gRPC client's `grpc-timeout`: istiod's `max_grpc_timeout`,
+/// in the field that replaces it (the old one is deprecated in Envoy 1.38).
+fn grpc_timeout(t: &str) -> Value {
+    json!({ "grpc_timeout_header_max": t })
 }
 
 fn route<'m>(cx: &Cx<'m>, svc: &'m Service, r: &Route, m: Option<&Match>, port: u32, set: &mut Set<'m>) -> Value {
@@ -212,7 +218,7 @@ fn forward<'m>(
         .or(svc.defaults.timeout.as_ref())
         .map_or(0, |t| t.node);
     action["timeout"] = json!(duration(timeout));
-    action["max_grpc_timeout"] = json!(duration(timeout));
+    action["max_stream_duration"] = grpc_timeout(&duration(timeout));
     // The policy of the first destination decides consistent hashing, as in istiod.
     let first = ds.first().and_then(|d| destination_policy(cx, d, port));
     let hashing = first.as_ref().and_then(hash_policy);
