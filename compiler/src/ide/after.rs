@@ -97,7 +97,7 @@ fn destination(cur: &Cursor, names: &Names) -> Option<Found> {
 
 /// What may follow the word `head` in a statement of these `words`.
 fn following(cur: &Cursor, names: &Names, words: &[&str], head: &str) -> Found {
-    let first = words[0];
+    let first = words.first().copied().unwrap_or_default();
     let ns = cur.enclosing("namespace");
     let policy = matches!(first, "allow" | "deny" | "audit");
     match head {
