@@ -352,3 +352,22 @@ impl LanguageServer for Backend {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_an_error_response_and_the_state_stays_usable() {
+        let state = Mutex::new(State::default());
+        let r: Result<()> = guard(|| {
+            let _held = lock(&state);
+            panic!("boom");
+        });
+        let e = r.expect_err("the panic is caught");
+        assert_eq!(e.code, ErrorCode::InternalError);
+        assert!(e.message.contains("boom"), "{}", e.message);
+        // The lock was poisoned by the panic; it is still usable.
+        assert!(lock(&state).query(&"file:///x.mesh".parse().unwrap()).is_none());
+    }
+}
