@@ -9,7 +9,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -165,24 +165,30 @@ fn get(addr: (&str, u16), host: &str, path: &str, headers: &[(&str, &str)]) -> R
     }
     req.push_str("\r\n");
     conn.write_all(req.as_bytes()).unwrap();
-    let mut raw = String::new();
-    conn.read_to_string(&mut raw).expect("a complete reply");
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let head = read_head(&mut conn).unwrap_or_else(|| panic!("no reply from {addr:?} for {path}"));
     let mut lines = head.lines();
     let status = lines
         .next()
         .and_then(|l| l.split(' ').nth(1))
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {raw:?}"));
-    let headers = lines
+        .unwrap_or_else(|| panic!("no status line in {head:?}"));
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    Reply {
-        status,
-        headers,
-        body: body.to_string(),
+    // Read exactly the body: Envoy holds a locally answered connection open
+    // for a while (delayed close) instead of closing it at once.
+    let length = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok());
+    let mut body = vec![0; length.unwrap_or(0)];
+    match length {
+        Some(_) => conn.read_exact(&mut body).expect("the whole body"),
+        None => drop(conn.read_to_end(&mut body).expect("a complete reply")),
     }
+    let body = String::from_utf8(body).expect("a UTF-8 body");
+    Reply { status, headers, body }
 }
 
 /// Envoy running meshc's bootstrap for one proxy; killed on drop.
@@ -192,14 +198,18 @@ struct Envoy {
 }
 
 impl Envoy {
-    /// Compiles `program` for `proxy` and starts Envoy on it, waiting until
-    /// `ready` (one of its listener ports on 127.0.0.1) accepts connections.
+    /// Compiles `program` for `proxy` and starts Envoy on it, waiting until it
+    /// says it serves and `ready` (one of its ports on 127.0.0.1) accepts connections.
     fn start(envoy: &PathBuf, program: &str, proxy: &str, ready: u16) -> Envoy {
+        Envoy::start_with(envoy, program, proxy, ready, "/etc/meshc/certs")
+    }
+
+    fn start_with(envoy: &PathBuf, program: &str, proxy: &str, ready: u16, certs: &str) -> Envoy {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("main.mesh");
         std::fs::write(&src, program).unwrap();
         let out = Command::new(MESHC)
-            .args(["compile", "--target", "xds", "--proxy", proxy])
+            .args(["compile", "--target", "xds", "--proxy", proxy, "--certs-dir", certs])
             .arg(&src)
             .output()
             .expect("meshc runs");
@@ -214,14 +224,16 @@ impl Envoy {
         let child = Command::new(envoy)
             .arg("-c")
             .arg(&config)
-            .args(["--disable-hot-restart", "--concurrency", "1", "--log-level", "warn"])
+            .args(["--disable-hot-restart", "--concurrency", "1", "--log-level", "info"])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("envoy starts");
         let mut e = Envoy { child, dir };
+        // Another proxy's inbound listener may already answer on `ready` (it
+        // binds 0.0.0.0), so wait for this Envoy's own word that it serves.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", ready)).is_err() {
+        while !e.log().contains("starting workers") || TcpStream::connect(("127.0.0.1", ready)).is_err() {
             if let Ok(Some(status)) = e.child.try_wait() {
                 panic!("envoy exited ({status}):\n{}", e.log());
             }
@@ -271,6 +283,11 @@ fn routes_splits_rewrites_redirects_faults_and_retries() {
       when path prefix "/old/" => redirect "https://books.example.com/new" code 302
       when path prefix "/api/" => v3 {{ rewrite path "/v3/" }}
       when path prefix "/teapot" => v1 {{ fault abort 418 }}
+      when path prefix "/mirror" => v1 {{
+        mirror v3
+        request set header "x-mesh" "yes"
+        response add header "x-served-by" "mesh"
+      }}
       default => v1 90%, v2 10%
     }}
   }}
@@ -323,6 +340,22 @@ fn routes_splits_rewrites_redirects_faults_and_retries() {
     let r = get(at, host, "/teapot", &[]);
     assert_eq!(r.status, 418, "{r:?}");
     assert_eq!(v1.seen().len(), calls);
+
+    // Headers are set on the request and the response; the mirror gets a copy.
+    let r = get(at, host, "/mirror/1", &[]);
+    assert_eq!((r.status, r.body.as_str()), (200, "v1 /mirror/1"));
+    assert_eq!(r.header("x-served-by"), Some("mesh"));
+    let last = v1.seen().pop().unwrap();
+    assert!(last.headers.contains(&("x-mesh".into(), "yes".into())), "{last:?}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !v3.seen().iter().any(|s| s.path == "/mirror/1") {
+        assert!(
+            Instant::now() < deadline,
+            "the mirror never reached v3: {:?}",
+            v3.seen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     // Retries: two 503s, then success on the third attempt.
     let r = get(("127.0.0.1", ratings), "ratings", "/stars", &[]);
@@ -429,4 +462,142 @@ namespace sec {{
     assert_eq!(status("/private/x", Some(&admin)), 200);
     assert_eq!(app.seen().last().map(|s| s.path.as_str()), Some("/private/x"));
     eprintln!("envoy security test: {:.1}s", started.elapsed().as_secs_f64());
+}
+
+/// A mesh CA and one certificate per workload with its SPIFFE identity, in
+/// the layout of docs/targets.md; `None` when `openssl` cannot make them.
+fn mesh_certificates(dir: &Path, workloads: &[(&str, &str)]) -> Option<()> {
+    let openssl = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .is_ok_and(|o| o.status.success())
+            .then_some(())
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let mut root = vec!["req", "-x509"];
+    root.extend(ec);
+    root.extend([
+        "-days",
+        "1",
+        "-subj",
+        "/CN=mesh-root",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "root-cert.pem",
+    ]);
+    openssl(&root)?;
+    for (ns, sa) in workloads {
+        let own = format!("{ns}/{sa}");
+        std::fs::create_dir_all(dir.join(&own)).ok()?;
+        let ext = format!("{own}/san.ext");
+        std::fs::write(
+            dir.join(&ext),
+            format!("subjectAltName=URI:spiffe://cluster.local/ns/{ns}/sa/{sa}\n"),
+        )
+        .ok()?;
+        let (key, csr, cert) = (
+            format!("{own}/key.pem"),
+            format!("{own}/req.csr"),
+            format!("{own}/cert-chain.pem"),
+        );
+        let mut req = vec!["req"];
+        req.extend(ec);
+        req.extend(["-subj", "/CN=workload", "-keyout", &key, "-out", &csr]);
+        openssl(&req)?;
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "root-cert.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &ext,
+            "-out",
+            &cert,
+        ])?;
+    }
+    Some(())
+}
+
+#[test]
+fn strict_mtls_between_two_proxies_carries_the_caller_identity() {
+    let Some(envoy) = envoy_binary() else { return };
+    let certs = tempfile::tempdir().unwrap();
+    if mesh_certificates(certs.path(), &[("shop", "web"), ("shop", "api")]).is_none() {
+        eprintln!("skipping: `openssl` cannot make the test certificates");
+        return;
+    }
+    let app = Backend::start("api", 0);
+    let (web, api) = (free_port(), free_port());
+    // Each proxy reaches only the other one, so the two Envoys bind distinct
+    // 127.0.0.1 ports; peers are reached on 127.0.0.3 / 127.0.0.4 (inbound side).
+    let program = format!(
+        r#"namespace shop {{
+  mtls strict
+
+  service web {{
+    port {web} http
+    endpoint "127.0.0.4" port {web}
+    egress service api
+  }}
+
+  service api {{
+    port {api} http target {target}
+    endpoint "127.0.0.3" port {api}
+    egress service web
+    allow from service web to path "/ok/*"
+  }}
+}}
+"#,
+        target = app.port,
+    );
+    let started = Instant::now();
+    let dir = certs.path().to_str().unwrap();
+    let server = Envoy::start_with(&envoy, &program, "shop/api", web, dir);
+    let client = Envoy::start_with(&envoy, &program, "shop/web", api, dir);
+    let via_client = ("127.0.0.1", api);
+    // The client proxy originates mTLS; the server admits web's identity.
+    let r = get(via_client, "api", "/ok/1", &[]);
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "api /ok/1"),
+        "{}\n{}",
+        client.log(),
+        server.log()
+    );
+    let seen = app.seen().pop().unwrap();
+    let xfcc = seen
+        .headers
+        .iter()
+        .find(|(k, _)| k == "x-forwarded-client-cert")
+        .map(|(_, v)| v.as_str());
+    assert!(
+        xfcc.is_some_and(|v| v.contains("URI=spiffe://cluster.local/ns/shop/sa/web")),
+        "{seen:?}"
+    );
+    // Same identity, path outside the rule: 403.
+    assert_eq!(get(via_client, "api", "/admin", &[]).status, 403);
+    // Plaintext straight to the server's inbound listener finds no filter chain.
+    let plain = TcpStream::connect(("127.0.0.3", api)).and_then(|mut c| {
+        c.set_read_timeout(Some(Duration::from_secs(5)))?;
+        c.write_all(b"GET /ok/2 HTTP/1.1\r\nhost: api\r\nconnection: close\r\n\r\n")?;
+        let mut out = String::new();
+        c.read_to_string(&mut out)?;
+        Ok(out)
+    });
+    assert!(
+        plain.as_deref().map_or(true, |o| !o.starts_with("HTTP/1.1 200")),
+        "{plain:?}"
+    );
+    assert!(app.seen().iter().all(|s| s.path != "/ok/2"));
+    eprintln!("envoy mTLS test: {:.1}s", started.elapsed().as_secs_f64());
 }
