@@ -1,8 +1,9 @@
-//! `meshc compile --target xds` on every example: the bootstraps are pinned
-//! by one snapshot per example, are deterministic, name only clusters they
-//! define, put `typed_config` on every filter, and pass the shared xDS
-//! oracle (`../shared/oracle/validate-xds.py`, including `envoy --mode
-//! validate`) when it and its Python modules are installed.
+//! `meshc compile --target xds` on every example and on `tests/xds/tour.mesh`
+//! (every feature the target lowers): the bootstraps are pinned by one
+//! snapshot per program, are deterministic, name only clusters they define,
+//! put `typed_config` on every filter, and pass the shared xDS oracle
+//! (`../shared/oracle/validate-xds.py`, including `envoy --mode validate`)
+//! when it and its Python modules are installed.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -12,15 +13,22 @@ use serde_json::Value;
 
 const MESHC: &str = env!("CARGO_BIN_EXE_meshc");
 
-fn example_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
+/// Every example directory, then the tour written into `tmp` with its file
+/// paths under `certs`, as (name, path).
+fn programs(tmp: &Path, certs: &str) -> Vec<(String, PathBuf)> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(here.join("examples"))
+        .expect("readable examples/")
         .map(|entry| entry.expect("readable examples/ entry").path())
         .filter(|p| p.is_dir())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
         .collect();
-    dirs.sort();
-    dirs
+    out.sort();
+    let tour = std::fs::read_to_string(here.join("tests/xds/tour.mesh")).expect("tests/xds/tour.mesh");
+    let file = tmp.join("tour.mesh");
+    std::fs::write(&file, tour.replace("@CERTS@", certs)).unwrap();
+    out.push(("tour".into(), file));
+    out
 }
 
 /// The bootstraps of one example, as (`<namespace>/<service>.json`, text), sorted.
@@ -52,22 +60,18 @@ fn compile(dir: &Path, out: &Path, certs: Option<&Path>) -> Vec<(String, String)
     files
 }
 
-fn name(dir: &Path) -> String {
-    dir.file_name().unwrap().to_string_lossy().into_owned()
-}
-
 #[test]
-fn examples_compile_to_the_snapshotted_bootstraps() {
-    for dir in example_dirs() {
-        let tmp = tempfile::tempdir().unwrap();
-        let files = compile(&dir, tmp.path(), None);
-        let again = compile(&dir, &tmp.path().join("again"), None);
-        assert_eq!(files, again, "{}: output differs between runs", dir.display());
+fn programs_compile_to_the_snapshotted_bootstraps() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, dir) in programs(tmp.path(), "/etc/meshc/certs") {
+        let files = compile(&dir, &tmp.path().join(&name), None);
+        let again = compile(&dir, &tmp.path().join(&name).join("again"), None);
+        assert_eq!(files, again, "{name}: output differs between runs");
         let mut text = String::new();
         for (file, json) in &files {
             text.push_str(&format!("=== {file}\n{json}"));
         }
-        insta::assert_snapshot!(name(&dir).as_str(), text);
+        insta::assert_snapshot!(name.as_str(), text);
     }
 }
 
@@ -114,9 +118,9 @@ fn filters_are_typed(v: &Value, path: &str) {
 
 #[test]
 fn bootstraps_define_what_they_use_and_type_every_filter() {
-    for dir in example_dirs() {
-        let tmp = tempfile::tempdir().unwrap();
-        for (file, json) in compile(&dir, tmp.path(), None) {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, dir) in programs(tmp.path(), "/etc/meshc/certs") {
+        for (file, json) in compile(&dir, &tmp.path().join(&name), None) {
             let v: Value = serde_json::from_str(&json).unwrap();
             let defined: BTreeSet<String> = v["static_resources"]["clusters"]
                 .as_array()
@@ -127,12 +131,8 @@ fn bootstraps_define_what_they_use_and_type_every_filter() {
             let mut used = BTreeSet::new();
             used_clusters(&v["static_resources"]["listeners"], &mut used);
             let missing: Vec<_> = used.difference(&defined).collect();
-            assert!(
-                missing.is_empty(),
-                "{}/{file}: undefined clusters {missing:?}",
-                name(&dir)
-            );
-            filters_are_typed(&v, &format!("{}/{file}", name(&dir)));
+            assert!(missing.is_empty(), "{name}/{file}: undefined clusters {missing:?}");
+            filters_are_typed(&v, &format!("{name}/{file}"));
         }
     }
 }
@@ -169,18 +169,18 @@ fn certificates(dir: &Path, files: &[(String, String)]) -> bool {
 }
 
 #[test]
-fn examples_pass_the_xds_oracle() {
+fn programs_pass_the_xds_oracle() {
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle/validate-xds.py");
     if !oracle.is_file() {
         eprintln!("skipping: {} not found", oracle.display());
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
+    let certs = tmp.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
     let mut paths = Vec::new();
-    for dir in example_dirs() {
-        let certs = tmp.path().join("certs").join(name(&dir));
-        std::fs::create_dir_all(&certs).unwrap();
-        let out = tmp.path().join("out").join(name(&dir));
+    for (name, dir) in programs(tmp.path(), certs.to_str().unwrap()) {
+        let out = tmp.path().join("out").join(&name);
         let files = compile(&dir, &out, Some(&certs));
         if !certificates(&certs, &files) {
             eprintln!("skipping: `openssl` cannot make the test certificates");
