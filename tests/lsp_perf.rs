@@ -9,6 +9,8 @@
 #[path = "lsp/client.rs"]
 #[allow(dead_code)] // Each test crate uses a part of the client.
 mod client;
+#[path = "../benches/common/programs.rs"]
+mod programs;
 
 use std::time::{Duration, Instant};
 
@@ -17,31 +19,7 @@ use serde_json::{json, Value};
 
 /// About `lines` lines: services of 12 lines in namespaces of 50 (with their braces).
 fn program(lines: usize) -> String {
-    let n = lines * 50 / (12 * 50 + 2);
-    let mut s = String::with_capacity(lines * 32);
-    for ns in 0..n.div_ceil(50) {
-        s.push_str(&format!("namespace team-{ns} {{\n"));
-        for i in ns * 50..((ns + 1) * 50).min(n) {
-            let caller = if i % 50 == 0 { i + 1 } else { i - 1 };
-            s.push_str(&format!(
-                "  service svc-{i} {{
-    port 8080 http
-    subsets version: v1, v2, v3
-    retries 3 per_try 2s on gateway_error, connect_failure
-    limits {{ max_connections 100; max_pending 10 }}
-    eject {{ consecutive_5xx 5; interval 10s; base_time 30s }}
-    route {{
-      when header \"x-canary\" == \"true\" => v3
-      default => v1 90%, v2 10%
-    }}
-    allow from service svc-{caller} to method GET, POST
-  }}
-"
-            ));
-        }
-        s.push_str("}\n");
-    }
-    s
+    programs::generate(lines * 50 / (12 * 50 + 2))
 }
 
 fn percentile(v: &mut [Duration], p: usize) -> Duration {
