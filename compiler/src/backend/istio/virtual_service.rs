@@ -5,7 +5,7 @@ use crate::backend::yaml::Yaml;
 use crate::backend::{duration, Object};
 use crate::ir::{
     Action, Condition, Destination, HeaderOps, Match, Mesh, Retry, Route, RouteKind, RouteOptions, Service,
-    ServiceKind, StringMatch, Weight,
+    ServiceKind, StringMatch,
 };
 use crate::span::Sp;
 
@@ -352,15 +352,9 @@ fn l4_route(y: &mut Yaml, r: &Route, kind: RouteKind) {
 
 /// `route:` with weights resolved: `rest` takes what the others leave.
 fn destinations(y: &mut Yaml, ds: &[Destination]) {
-    let explicit: f64 = ds
-        .iter()
-        .filter_map(|d| match d.weight {
-            Some(Weight::Percent(p)) => Some(p),
-            _ => None,
-        })
-        .sum();
+    let weights = Destination::weights(ds);
     y.open_list("route");
-    for d in ds {
+    for (d, w) in ds.iter().zip(weights) {
         y.item();
         y.open("destination");
         y.str("host", &d.host);
@@ -372,10 +366,6 @@ fn destinations(y: &mut Yaml, ds: &[Destination]) {
         }
         y.close();
         if ds.len() > 1 {
-            let w = match d.weight {
-                Some(Weight::Percent(p)) => p,
-                _ => (100.0 - explicit).max(0.0),
-            };
             y.int("weight", w.round() as u64);
         }
         y.close();
