@@ -3,7 +3,9 @@
 
 use std::ops::Range;
 
-const TOP_KEYWORDS: [&str; 5] = ["mesh", "namespace", "profile", "jwt", "use"];
+/// Words that start a declaration at column 0 and never a statement there
+/// (`use` is left out: `use std.x` is both an import and a statement).
+const TOP_KEYWORDS: [&str; 4] = ["mesh", "namespace", "profile", "jwt"];
 
 /// Splits `text[range]` into statements at bracket depth 0. A statement ends at
 /// a newline or `;` unless a `,`, `(` or `\` asks for a continuation. When
