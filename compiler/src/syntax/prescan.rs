@@ -129,6 +129,10 @@ pub fn comments(text: &str) -> Vec<Range<usize>> {
 pub fn doc_above(text: &str, offset: usize) -> Option<String> {
     let mut lines = Vec::new();
     let mut end = text[..offset].rfind('\n')?;
+    // Only a declaration that starts its line has the comment above it.
+    if !text[end + 1..offset].trim().is_empty() {
+        return None;
+    }
     loop {
         let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
         let line = text[start..end].trim();
