@@ -148,24 +148,31 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 "{}",
                 compiler::report::human(&c.files, &c.diagnostics, std::io::stderr().is_terminal())
             );
+            if c.has_errors() {
+                return Ok(ExitCode::from(1));
+            }
             // Lowering reads the model only: give the syntax trees' memory to the output.
             let mut c = c;
             drop(std::mem::take(&mut c.modules));
-            let Some(objects) = compiler::lower_istio(&c) else {
-                return Ok(ExitCode::from(1));
-            };
             match out {
                 None => {
+                    // Streamed: one namespace's objects at a time, never the whole output.
                     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-                    for o in &objects {
-                        stdout
-                            .write_all(b"---\n")
-                            .and_then(|_| stdout.write_all(o.yaml.as_bytes()))
-                            .map_err(|e| format!("cannot write to stdout: {e}"))?;
+                    let mut failed = None;
+                    compiler::lower_istio_each(&c, |o| {
+                        if failed.is_none() {
+                            let written = stdout
+                                .write_all(b"---\n")
+                                .and_then(|_| stdout.write_all(o.yaml.as_bytes()));
+                            failed = written.err();
+                        }
+                    });
+                    if let Some(e) = failed.or_else(|| stdout.flush().err()) {
+                        return Err(format!("cannot write to stdout: {e}"));
                     }
-                    stdout.flush().map_err(|e| format!("cannot write to stdout: {e}"))?;
                 }
                 Some(dir) => {
+                    let objects = compiler::lower_istio(&c).unwrap_or_default();
                     for o in &objects {
                         let folder = dir.join(&o.namespace);
                         std::fs::create_dir_all(&folder)
@@ -174,10 +181,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         std::fs::write(&file, &o.yaml)
                             .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
                     }
+                    std::mem::forget(objects);
                 }
             }
-            // The process ends here: freeing the program and its output would only cost time.
-            std::mem::forget((c, objects));
+            // The process ends here: freeing the program would only cost time.
+            std::mem::forget(c);
             Ok(ExitCode::SUCCESS)
         }
     }

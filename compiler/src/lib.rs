@@ -85,6 +85,16 @@ pub fn lower_istio(c: &Compilation) -> Option<Vec<Object>> {
     Some(backend::istio::lower(&c.mesh, &backend::istio::Sources::new(&c.files)))
 }
 
+/// Like [`lower_istio`], handing each object to `emit` in output order as
+/// soon as its namespace is lowered; false (and nothing emitted) on errors.
+pub fn lower_istio_each(c: &Compilation, emit: impl FnMut(Object)) -> bool {
+    if c.has_errors() {
+        return false;
+    }
+    backend::istio::lower_each(&c.mesh, &backend::istio::Sources::new(&c.files), emit);
+    true
+}
+
 /// Envoy bootstraps of a program without errors, one per proxy: the service
 /// `proxy` (namespace, name) or, with `None`, every service. Each is
 /// (`<namespace>/<service>.json`, JSON). `Err` holds the reasons a proxy

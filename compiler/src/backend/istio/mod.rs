@@ -47,10 +47,29 @@ const KIND_ORDER: [&str; 7] = [
 /// Every Istio object of the program, sorted by namespace, kind and name.
 pub fn lower(mesh: &Mesh, sources: &Sources) -> Vec<Object> {
     let mut objects = Vec::new();
-    sidecar::mesh_default(mesh, sources, &mut objects);
-    let root = security::Scope::Mesh;
-    security::lower(mesh, &mesh.security, &root, sources, &mut objects);
+    lower_each(mesh, sources, |o| objects.push(o));
+    objects
+}
+
+/// The same objects in the same order, handed over one namespace at a time,
+/// so a caller that writes them out never holds the whole output.
+pub fn lower_each(mesh: &Mesh, sources: &Sources, mut emit: impl FnMut(Object)) {
+    // Mesh-level objects live in the root namespace, which may also be declared.
+    let root_declared = mesh.namespaces.iter().any(|n| n.name.node == mesh.root_namespace);
+    let mut mesh_objects = Vec::new();
+    sidecar::mesh_default(mesh, sources, &mut mesh_objects);
+    security::lower(mesh, &mesh.security, &security::Scope::Mesh, sources, &mut mesh_objects);
+    let mut pending_root = Some(mesh_objects);
     for ns in &mesh.namespaces {
+        if !root_declared && ns.name.node > mesh.root_namespace {
+            if let Some(root) = pending_root.take() {
+                flush(root, &mut emit);
+            }
+        }
+        let mut objects = Vec::new();
+        if ns.name.node == mesh.root_namespace {
+            objects.extend(pending_root.take().unwrap_or_default());
+        }
         security::lower(
             mesh,
             &ns.security,
@@ -71,12 +90,20 @@ pub fn lower(mesh: &Mesh, sources: &Sources) -> Vec<Object> {
             virtual_service::lower(mesh, svc, sources, &mut objects);
         }
         sidecar::lower(mesh, ns, sources, &mut objects);
+        flush(objects, &mut emit);
     }
-    objects.sort_by(|a, b| {
-        let rank = |k: &str| KIND_ORDER.iter().position(|x| *x == k).unwrap_or(KIND_ORDER.len());
-        (&a.namespace, rank(a.kind), &a.name).cmp(&(&b.namespace, rank(b.kind), &b.name))
-    });
-    objects
+    if let Some(root) = pending_root {
+        flush(root, &mut emit);
+    }
+}
+
+/// One namespace's objects, by kind then name.
+fn flush(mut objects: Vec<Object>, emit: &mut impl FnMut(Object)) {
+    let rank = |k: &str| KIND_ORDER.iter().position(|x| *x == k).unwrap_or(KIND_ORDER.len());
+    objects.sort_by(|a, b| (rank(a.kind), &a.name).cmp(&(rank(b.kind), &b.name)));
+    for o in objects {
+        emit(o);
+    }
 }
 
 /// Writes `apiVersion`, `kind` and `metadata`, leaving the writer at top level.
