@@ -27,11 +27,11 @@ pub fn stream(objects: &[Object]) -> String {
 /// A duration as Go/Istio writes it: the largest whole unit (`1h`, `90s`, `250ms`).
 pub fn duration(ns: u64) -> String {
     let ms = ns / 1_000_000;
-    if ms % 3_600_000 == 0 && ms > 0 {
+    if ms.is_multiple_of(3_600_000) && ms > 0 {
         format!("{}h", ms / 3_600_000)
-    } else if ms % 60_000 == 0 && ms > 0 {
+    } else if ms.is_multiple_of(60_000) && ms > 0 {
         format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")
