@@ -35,6 +35,8 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
 
 /// Runs `meshc CMD PATH` and returns its wall time and peak RSS (MiB), read
 /// with wait4 for that child alone (std does not expose a child's rusage).
+// The child is reaped by wait4 (which std cannot do with rusage), not by `wait()`.
+#[allow(clippy::zombie_processes)]
 fn run_child(exe: &str, cmd: &str, path: &std::path::Path) -> (Duration, f64) {
     let t = Instant::now();
     let child = Command::new(exe)
