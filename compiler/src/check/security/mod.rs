@@ -9,7 +9,7 @@ pub mod peer_auth;
 pub mod providers;
 pub mod tcp_fields;
 
-use crate::ir::{Mesh, MtlsMode, Namespace, Security, Service};
+use crate::ir::{AuthzRule, FieldKind, Mesh, MtlsMode, Namespace, Port, RuleBody, Security, Service};
 use crate::span::{Sp, Span};
 
 /// One place security statements stand, with what it inherits.
@@ -72,4 +72,22 @@ pub fn scopes(mesh: &Mesh) -> Vec<ScopeRef<'_>> {
         }
     }
     out
+}
+
+/// Workload ports a rule restricts itself to (`to port`); empty means all.
+pub fn rule_ports(rule: &AuthzRule) -> Vec<String> {
+    match &rule.body {
+        RuleBody::Match { to, .. } => to
+            .iter()
+            .flat_map(|p| &p.fields)
+            .filter(|f| f.kind == FieldKind::Port && !f.negate)
+            .flat_map(|f| f.values.clone())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a port is among those a rule covers.
+pub fn covers(ports: &[String], p: &Port) -> bool {
+    ports.is_empty() || ports.contains(&p.workload_port().to_string())
 }

@@ -5,7 +5,7 @@
 
 use super::{scopes, ScopeRef};
 use crate::diag::Diagnostic;
-use crate::ir::{AuthzAction, AuthzRule, FieldKind, Mesh, MtlsMode, RuleBody};
+use crate::ir::{AuthzAction, AuthzRule, Mesh, MtlsMode, RuleBody};
 use crate::span::Span;
 
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
@@ -76,15 +76,7 @@ fn identity(rule: &AuthzRule) -> Option<Identity> {
 /// precedence: port > service > namespace > mesh > PERMISSIVE), with where
 /// each was set.
 fn covered(all: &[ScopeRef], scope: &ScopeRef, rule: &AuthzRule) -> Vec<(MtlsMode, Option<Span>)> {
-    let ports: Vec<String> = match &rule.body {
-        RuleBody::Match { to, .. } => to
-            .iter()
-            .flat_map(|p| &p.fields)
-            .filter(|f| f.kind == FieldKind::Port && !f.negate)
-            .flat_map(|f| f.values.clone())
-            .collect(),
-        _ => Vec::new(),
-    };
+    let ports = super::rule_ports(rule);
     let workloads: Vec<&ScopeRef> = match (scope.service, scope.namespace) {
         (Some(_), _) => vec![scope],
         (None, Some(ns)) => all
@@ -99,11 +91,7 @@ fn covered(all: &[ScopeRef], scope: &ScopeRef, rule: &AuthzRule) -> Vec<(MtlsMod
     let mut modes = Vec::new();
     for w in workloads {
         let Some(svc) = w.service else { continue };
-        let selected: Vec<_> = svc
-            .ports
-            .iter()
-            .filter(|p| ports.is_empty() || ports.contains(&p.workload_port().to_string()))
-            .collect();
+        let selected: Vec<_> = svc.ports.iter().filter(|p| super::covers(&ports, p)).collect();
         if selected.is_empty() {
             modes.push((w.mtls, w.mtls_span));
         }

@@ -5,7 +5,7 @@
 
 use super::scopes;
 use crate::diag::Diagnostic;
-use crate::ir::{AuthzAction, AuthzRule, FieldKind, Mesh, Port, RuleBody, Service};
+use crate::ir::{AuthzAction, Mesh, Port, RuleBody, Service};
 use crate::span::Span;
 
 pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
@@ -37,10 +37,13 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             if spans.is_empty() {
                 continue;
             }
-            let ports = rule_ports(rule);
+            let ports = super::rule_ports(rule);
             let hit = targets.iter().find_map(|s| {
                 let tcp = tcp_port(s, &ports)?;
-                let only_tcp = !s.ports.iter().any(|p| covers(&ports, p) && p.protocol.node.is_http());
+                let only_tcp = !s
+                    .ports
+                    .iter()
+                    .any(|p| super::covers(&ports, p) && p.protocol.node.is_http());
                 (rule.action != AuthzAction::Allow || only_tcp).then_some((*s, tcp))
             });
             if let Some((svc, port)) = hit {
@@ -52,26 +55,11 @@ pub fn check(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Workload ports a rule restricts itself to (`to port`); empty means all.
-fn rule_ports(rule: &AuthzRule) -> Vec<String> {
-    match &rule.body {
-        RuleBody::Match { to, .. } => to
-            .iter()
-            .flat_map(|p| &p.fields)
-            .filter(|f| f.kind == FieldKind::Port && !f.negate)
-            .flat_map(|f| f.values.clone())
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn covers(ports: &[String], p: &Port) -> bool {
-    ports.is_empty() || ports.contains(&p.workload_port().to_string())
-}
-
 /// A non-HTTP port of `s` that the rule covers.
 fn tcp_port<'s>(s: &'s Service, ports: &[String]) -> Option<&'s Port> {
-    s.ports.iter().find(|p| covers(ports, p) && !p.protocol.node.is_http())
+    s.ports
+        .iter()
+        .find(|p| super::covers(ports, p) && !p.protocol.node.is_http())
 }
 
 fn report(out: &mut Vec<Diagnostic>, span: Span, svc: &Service, port: &Port, action: AuthzAction, what: &str) {
