@@ -662,53 +662,49 @@ impl Cx<'_> {
             .collect()
     }
 
-    fn source_term(&self, p: Pair<Rule>, base: usize) -> Sp<SourceTerm> {
-        let span = self.span(&p, base);
+    /// `[not] KEYWORD values...`: the negation, the keyword and the values.
+    fn term<'i>(&self, p: Pair<'i, Rule>) -> (bool, Rule, Vec<Pair<'i, Rule>>) {
         let mut negate = false;
-        let mut field = SourceField::Authenticated;
         for part in p.into_inner() {
             if part.as_rule() == Rule::negate {
                 negate = true;
                 continue;
             }
             let mut it = part.into_inner();
-            let k = it.next().unwrap();
-            let values: Vec<Pair<Rule>> = it.collect();
-            let exprs = || values.iter().map(|v| self.expr(v.clone(), base)).collect();
-            let idents = || values.iter().map(|v| self.ident(v.clone(), base)).collect();
-            field = match k.as_rule() {
-                Rule::kw_service => SourceField::Service(idents()),
-                Rule::kw_principal => SourceField::Principal(exprs()),
-                Rule::kw_namespace => SourceField::Namespace(idents()),
-                Rule::kw_jwt => SourceField::Jwt(exprs()),
-                Rule::kw_ip => SourceField::Ip(exprs()),
-                Rule::kw_remote_ip => SourceField::RemoteIp(exprs()),
-                _ => SourceField::Authenticated,
-            };
+            if let Some(k) = it.next() {
+                return (negate, k.as_rule(), it.collect());
+            }
         }
+        (negate, Rule::EOI, Vec::new())
+    }
+
+    fn source_term(&self, p: Pair<Rule>, base: usize) -> Sp<SourceTerm> {
+        let span = self.span(&p, base);
+        let (negate, k, values) = self.term(p);
+        let exprs = || values.iter().map(|v| self.expr(v.clone(), base)).collect();
+        let idents = || values.iter().map(|v| self.ident(v.clone(), base)).collect();
+        let field = match k {
+            Rule::kw_service => SourceField::Service(idents()),
+            Rule::kw_principal => SourceField::Principal(exprs()),
+            Rule::kw_namespace => SourceField::Namespace(idents()),
+            Rule::kw_jwt => SourceField::Jwt(exprs()),
+            Rule::kw_ip => SourceField::Ip(exprs()),
+            Rule::kw_remote_ip => SourceField::RemoteIp(exprs()),
+            _ => SourceField::Authenticated,
+        };
         Sp::new(SourceTerm { negate, field }, span)
     }
 
     fn op_term(&self, p: Pair<Rule>, base: usize) -> Sp<OperationTerm> {
         let span = self.span(&p, base);
-        let mut negate = false;
-        let mut field = OperationField::Path(Vec::new());
-        for part in p.into_inner() {
-            if part.as_rule() == Rule::negate {
-                negate = true;
-                continue;
-            }
-            let mut it = part.into_inner();
-            let k = it.next().unwrap();
-            let values: Vec<Pair<Rule>> = it.collect();
-            let exprs = || values.iter().map(|v| self.expr(v.clone(), base)).collect();
-            field = match k.as_rule() {
-                Rule::kw_method => OperationField::Method(values.iter().map(|v| self.ident(v.clone(), base)).collect()),
-                Rule::kw_path => OperationField::Path(exprs()),
-                Rule::kw_host => OperationField::Host(exprs()),
-                _ => OperationField::Port(exprs()),
-            };
-        }
+        let (negate, k, values) = self.term(p);
+        let exprs = || values.iter().map(|v| self.expr(v.clone(), base)).collect();
+        let field = match k {
+            Rule::kw_method => OperationField::Method(values.iter().map(|v| self.ident(v.clone(), base)).collect()),
+            Rule::kw_path => OperationField::Path(exprs()),
+            Rule::kw_host => OperationField::Host(exprs()),
+            _ => OperationField::Port(exprs()),
+        };
         Sp::new(OperationTerm { negate, field }, span)
     }
 
