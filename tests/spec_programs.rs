@@ -15,8 +15,11 @@
 //! A construct of the draft that meshc gets wrong keeps its test, marked
 //! `#[ignore = "meshc bug: ..."]`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
+
+#[path = "common/oracle.rs"]
+mod oracle;
 
 const MESHC: &str = env!("CARGO_BIN_EXE_meshc");
 
@@ -142,39 +145,7 @@ fn expect_success(run: &Run, src: &str, warnings: &[&str]) -> Stream {
 impl Drop for Spec {
     fn drop(&mut self) {
         if !std::thread::panicking() && !self.compiled.is_empty() {
-            oracle(&self.compiled);
-        }
-    }
-}
-
-/// Runs the shared Istio oracle on the files, if it sits beside the clone.
-fn oracle(files: &[PathBuf]) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle/validate-istio.py");
-    if !script.is_file() {
-        return;
-    }
-    let out = match Command::new("python3").arg(&script).args(files).output() {
-        Ok(out) => out,
-        Err(e) => {
-            eprintln!("note: the Istio oracle is skipped: cannot run python3: {e}");
-            return;
-        }
-    };
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    match out.status.code() {
-        Some(0) => {}
-        // Exit 2 is a setup problem (its Python dependencies are missing).
-        Some(2) => eprintln!("note: the Istio oracle is skipped:\n{text}"),
-        _ => {
-            let yaml: Vec<String> = files
-                .iter()
-                .map(|f| format!("# {}\n{}", f.display(), std::fs::read_to_string(f).unwrap()))
-                .collect();
-            panic!("the Istio oracle rejects meshc's output:\n{text}\n{}", yaml.join("\n"));
+            oracle::validate(&self.compiled);
         }
     }
 }

@@ -20,8 +20,11 @@
 //! A case that meshc gets wrong keeps its test, marked
 //! `#[ignore = "meshc bug: ..."]`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
+
+#[path = "common/oracle.rs"]
+mod oracle;
 
 use serde_json::{json, Value};
 
@@ -164,37 +167,7 @@ fn assert_span(d: &Diag, line: u64, column: u64, end: u64) {
 impl Drop for Meshc {
     fn drop(&mut self) {
         if !std::thread::panicking() && !self.outputs.is_empty() {
-            oracle(&self.outputs);
-        }
-    }
-}
-
-/// Runs the shared Istio oracle on the files, if it sits beside the clone.
-fn oracle(files: &[PathBuf]) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle/validate-istio.py");
-    if !script.is_file() {
-        eprintln!("note: the Istio oracle is skipped: no {}", script.display());
-        return;
-    }
-    let Ok(out) = Command::new("python3").arg(&script).args(files).output() else {
-        eprintln!("note: the Istio oracle is skipped: cannot run python3");
-        return;
-    };
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    match out.status.code() {
-        Some(0) => {}
-        // 2: a setup problem, such as missing Python modules.
-        Some(2) => eprintln!("note: the Istio oracle is skipped:\n{said}"),
-        _ => {
-            let streams: String = files
-                .iter()
-                .map(|f| format!("# {}\n{}\n", f.display(), std::fs::read_to_string(f).unwrap()))
-                .collect();
-            panic!("the Istio oracle rejects meshc's output:\n{said}\n{streams}");
+            oracle::validate(&self.outputs);
         }
     }
 }
